@@ -1,0 +1,161 @@
+# The lab contract in CMake: aisys_add_labs_in() builds every labs/NN-slug once per implementation
+# folder (the student skeleton, and the reference where reference/ exists); the grader builds one
+# more implementation (a submission) in a clean tree through aisys_add_lab_impl(). Inside a lab's
+# CMakeLists.txt these variables are set:
+#   AISYS_LAB_ID            "01"                 AISYS_LAB_SLUG     "matmul"
+#   AISYS_LAB_IMPL          skeleton | reference | submission
+#   AISYS_LAB_PREFIX        lab01_<impl>         (prefix of every target the lab creates)
+#   AISYS_LAB_STUDENT_DIR   folder holding the student files named in lab.json
+#   AISYS_LAB_HIDDEN_TESTS_DIR  reference/NN-slug/hidden_tests when it exists, else empty
+# and the lab uses three functions:
+#   aisys_lab_student_library(SOURCES extra...)  -> ${AISYS_LAB_PREFIX}_student (STATIC): one OBJECT
+#       library per student file (${AISYS_LAB_PREFIX}_file_<n>, so the grader can compile each file
+#       on its own and fall back to the skeleton's) plus the lab's own support sources
+#   aisys_lab_tests(SOURCES ... LIBS ...)  -> bin/${AISYS_LAB_PREFIX}_tests (GoogleTest; hidden tests
+#       added; registered with CTest for the reference only: the skeleton is checked by grading it)
+#   aisys_lab_bench(SOURCES ... LIBS ...)  -> bin/${AISYS_LAB_PREFIX}_bench (harness benchmark main)
+# Each build writes lab_build.json (targets, binaries, student objects) for the grader.
+include_guard(GLOBAL)
+
+function(aisys_add_lab_impl lab_dir impl student_dir hidden_dir)
+  get_filename_component(lab_name "${lab_dir}" NAME)
+  if(NOT lab_name MATCHES "^([0-9][0-9])-([a-z0-9-]+)$")
+    message(FATAL_ERROR "${lab_dir}: a lab folder is named NN-slug")
+  endif()
+  set(AISYS_LAB_ID "${CMAKE_MATCH_1}")
+  set(AISYS_LAB_SLUG "${CMAKE_MATCH_2}")
+  set(AISYS_LAB_NAME "${lab_name}")
+  set(AISYS_LAB_IMPL "${impl}")
+  set(AISYS_LAB_PREFIX "lab${AISYS_LAB_ID}_${impl}")
+  set(AISYS_LAB_DIR "${lab_dir}")
+  set(AISYS_LAB_STUDENT_DIR "${student_dir}")
+  if(hidden_dir AND IS_DIRECTORY "${hidden_dir}")
+    set(AISYS_LAB_HIDDEN_TESTS_DIR "${hidden_dir}")
+  else()
+    set(AISYS_LAB_HIDDEN_TESTS_DIR "")
+  endif()
+  file(READ "${lab_dir}/lab.json" manifest)
+  string(JSON n_files ERROR_VARIABLE err LENGTH "${manifest}" student_files)
+  if(err)
+    message(FATAL_ERROR "${lab_dir}/lab.json: cannot read 'student_files': ${err}")
+  endif()
+  set(AISYS_LAB_STUDENT_FILES "")
+  math(EXPR last "${n_files} - 1")
+  foreach(i RANGE ${last})
+    string(JSON f GET "${manifest}" student_files ${i})
+    list(APPEND AISYS_LAB_STUDENT_FILES "${f}")
+  endforeach()
+  set(AISYS_LAB_BUILD_INFO "")
+  add_subdirectory("${lab_dir}" "${CMAKE_BINARY_DIR}/labs/${lab_name}/${impl}")
+endfunction()
+
+function(aisys_add_labs_in labs_root)
+  file(GLOB lab_dirs LIST_DIRECTORIES true "${labs_root}/[0-9][0-9]-*")
+  list(SORT lab_dirs)
+  set(AISYS_LABS_FOUND "" PARENT_SCOPE)
+  foreach(dir IN LISTS lab_dirs)
+    if(NOT EXISTS "${dir}/lab.json" OR NOT EXISTS "${dir}/CMakeLists.txt")
+      continue()
+    endif()
+    get_filename_component(lab_name "${dir}" NAME)
+    aisys_add_lab_impl("${dir}" skeleton "${dir}/skeleton" "")
+    set(ref "${CMAKE_SOURCE_DIR}/reference/${lab_name}")
+    if(IS_DIRECTORY "${ref}")
+      aisys_add_lab_impl("${dir}" reference "${ref}" "${ref}/hidden_tests")
+    endif()
+  endforeach()
+endfunction()
+
+# One OBJECT library per student file, so each compiles (or fails) on its own.
+function(aisys_lab_student_library)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  set(target ${AISYS_LAB_PREFIX}_student)
+  add_library(${target} STATIC)
+  set(objects_json "")
+  set(index 0)
+  foreach(f IN LISTS AISYS_LAB_STUDENT_FILES)
+    set(path "${AISYS_LAB_STUDENT_DIR}/${f}")
+    if(f MATCHES "\\.(cu|cuh)$" AND NOT AISYS_HAVE_CUDA)
+      continue()  # CUDA stages are compiled only where nvcc exists
+    endif()
+    if(f MATCHES "\\.(h|hpp|cuh)$")
+      continue()
+    endif()
+    set(obj ${AISYS_LAB_PREFIX}_file_${index})
+    math(EXPR index "${index} + 1")
+    add_library(${obj} OBJECT "${path}")
+    aisys_apply_isa_flags("${path}")
+    target_include_directories(${obj} PRIVATE "${AISYS_LAB_DIR}/include")
+    target_link_libraries(${obj} PRIVATE aisys::options aisys::kernels ${ARG_LIBS})
+    target_sources(${target} PRIVATE $<TARGET_OBJECTS:${obj}>)
+    string(APPEND objects_json "    {\"file\": \"${f}\", \"target\": \"${obj}\", \"objects\": \"$<JOIN:$<TARGET_OBJECTS:${obj}>,;>\"},\n")
+  endforeach()
+  if(ARG_SOURCES)
+    list(TRANSFORM ARG_SOURCES PREPEND "${AISYS_LAB_DIR}/")
+    target_sources(${target} PRIVATE ${ARG_SOURCES})
+    aisys_apply_isa_flags(${ARG_SOURCES})
+  endif()
+  target_include_directories(${target} PUBLIC "${AISYS_LAB_DIR}/include")
+  target_link_libraries(${target} PUBLIC aisys::options aisys::kernels ${ARG_LIBS})
+  set_property(DIRECTORY PROPERTY AISYS_LAB_OBJECTS_JSON "${objects_json}")
+endfunction()
+
+function(_aisys_lab_write_build_info)
+  get_property(objects_json DIRECTORY PROPERTY AISYS_LAB_OBJECTS_JSON)
+  string(REGEX REPLACE ",\n$" "\n" objects_json "${objects_json}")
+  file(GENERATE OUTPUT "${CMAKE_CURRENT_BINARY_DIR}/lab_build.json" CONTENT
+"{
+  \"lab\": \"${AISYS_LAB_ID}\",
+  \"impl\": \"${AISYS_LAB_IMPL}\",
+  \"student_dir\": \"${AISYS_LAB_STUDENT_DIR}\",
+  \"tests_target\": \"${AISYS_LAB_PREFIX}_tests\",
+  \"tests_binary\": \"$<TARGET_FILE:${AISYS_LAB_PREFIX}_tests>\",
+  \"bench_target\": \"${AISYS_LAB_PREFIX}_bench\",
+  \"bench_binary\": \"$<TARGET_FILE:${AISYS_LAB_PREFIX}_bench>\",
+  \"student_objects\": [
+${objects_json}  ]
+}
+")
+endfunction()
+
+function(aisys_lab_tests)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  set(target ${AISYS_LAB_PREFIX}_tests)
+  list(TRANSFORM ARG_SOURCES PREPEND "${AISYS_LAB_DIR}/")
+  if(AISYS_LAB_HIDDEN_TESTS_DIR)
+    file(GLOB hidden CONFIGURE_DEPENDS "${AISYS_LAB_HIDDEN_TESTS_DIR}/*.cpp")
+    list(APPEND ARG_SOURCES ${hidden})
+  endif()
+  add_executable(${target} ${ARG_SOURCES})
+  target_link_libraries(${target} PRIVATE aisys::options aisys::test_main ${ARG_LIBS})
+  set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}/bin")
+  if(AISYS_LAB_IMPL STREQUAL "reference")
+    gtest_discover_tests(${target} DISCOVERY_MODE PRE_TEST TEST_PREFIX "lab${AISYS_LAB_ID}.reference."
+                         PROPERTIES LABELS "cpu;lab${AISYS_LAB_ID}" TIMEOUT 300)
+  endif()
+  if(TARGET ${AISYS_LAB_PREFIX}_bench)
+    _aisys_lab_write_build_info()
+  endif()
+endfunction()
+
+function(aisys_lab_bench)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  set(target ${AISYS_LAB_PREFIX}_bench)
+  list(TRANSFORM ARG_SOURCES PREPEND "${AISYS_LAB_DIR}/")
+  add_executable(${target} ${ARG_SOURCES})
+  target_link_libraries(${target} PRIVATE aisys::options aisys::bench_main ${ARG_LIBS})
+  set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}/bin")
+  if(TARGET ${AISYS_LAB_PREFIX}_tests)
+    _aisys_lab_write_build_info()
+  endif()
+endfunction()
+
+# The platform as seen by a grading tree: exported targets plus a config that re-finds the
+# dependencies with the same options and brings these CMake functions.
+function(aisys_export_platform)
+  set(dir "${CMAKE_BINARY_DIR}/platform")
+  set(targets aisys_options aisys_kernels aisys_harness aisys_test_main aisys_bench_main)
+  export(TARGETS ${targets} NAMESPACE aisys:: FILE "${dir}/AisysPlatformTargets.cmake")
+  configure_file("${PROJECT_SOURCE_DIR}/cmake/AisysPlatformConfig.cmake.in"
+                 "${dir}/AisysPlatformConfig.cmake" @ONLY)
+endfunction()
