@@ -1,0 +1,30 @@
+// Expected grades, for testing the grader on known submissions (the reference, the skeleton and
+// reference/NN-slug/wrong/*). expected.json:
+//   {"description": "...",
+//    "no_gpu": {"<part>": EXPECT, ...},      // on a machine without a GPU
+//    "gpu": {"<part>": EXPECT, ...} | "same", // with a GPU ("same": as without)
+//    "total_no_gpu": 35,                      // optional: the exact total (only when no part is
+//                                             // "measured", whose points depend on the machine)
+//    "disallowed_symbol": "cblas_sgemm",      // optional: a disallowed symbol named in the grade
+//    "compile_failure": "cpu/1_naive.cpp"}    // optional: a file that must be reported as failing
+// EXPECT is exact points (a number), a status string ("measured": the part ran and recorded a
+// ratio and spread, points not asserted; "skipped"; "not implemented"; ...), or an object
+// {"points": N, "status": "...", "message": "substring"}. A part with cpu_features that this CPU
+// lacks is accepted as skipped whatever is expected.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "grade.hpp"
+#include "manifest.hpp"
+
+namespace aisys::grader {
+
+// Problems (empty when the grade is as expected).
+std::vector<std::string> check_expectations(const Manifest& m, const GradeResult& r,
+                                            const nlohmann::json& expected, bool have_gpu);
+
+}  // namespace aisys::grader

@@ -1,0 +1,348 @@
+// The autograder (grade.hpp).
+#include "grade.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <regex>
+#include <sstream>
+
+#include "aisys/harness/context.hpp"
+#include "aisys/kernels/cpu_features.hpp"
+#include "aisys/kernels/device.hpp"
+#include "aisys_grader_config.hpp"
+#include "process.hpp"
+#include "workspace.hpp"
+
+namespace aisys::grader {
+
+namespace fs = std::filesystem;
+
+double GradeResult::score() const {
+  double s = 0;
+  for (const auto& p : parts) s += p.points;
+  return s;
+}
+double GradeResult::max_score() const {
+  double s = 0;
+  for (const auto& p : parts) s += p.max_points;
+  return s;
+}
+double GradeResult::ungraded_points() const {
+  double s = 0;
+  for (const auto& p : parts) {
+    if (!p.graded()) s += p.max_points;
+  }
+  return s;
+}
+
+nlohmann::json GradeResult::to_json() const {
+  nlohmann::json j;
+  j["schema"] = "aisys.grade/1";
+  j["lab"] = lab;
+  j["slug"] = slug;
+  j["version"] = version;
+  j["include_hash"] = include_hash;
+  j["submission"] = submission;
+  j["platform_commit"] = platform_commit;
+  j["date"] = date;
+  j["host"] = host;
+  j["seed"] = seed;
+  j["score"] = score();
+  j["max_score"] = max_score();
+  j["ungraded_points"] = ungraded_points();
+  j["warnings"] = warnings;
+  j["disallowed_symbols"] = disallowed_symbols;
+  j["compile_failures"] = nlohmann::json::array();
+  for (const auto& c : compile_failures) j["compile_failures"].push_back({{"file", c.file}, {"output", c.output}});
+  j["parts"] = nlohmann::json::array();
+  for (const auto& p : parts) {
+    nlohmann::json jp = {{"name", p.name}, {"kind", p.kind}, {"device", p.device},
+                         {"points", p.points}, {"max_points", p.max_points},
+                         {"status", p.status}, {"message", p.message},
+                         {"tests_passed", p.tests_passed}, {"tests_total", p.tests_total}};
+    if (p.ratio) jp["ratio"] = *p.ratio;
+    if (p.spread) jp["spread"] = *p.spread;
+    j["parts"].push_back(jp);
+  }
+  return j;
+}
+
+namespace {
+
+std::string tail(const std::string& s, std::size_t n = 4000) {
+  return s.size() <= n ? s : "...\n" + s.substr(s.size() - n);
+}
+
+std::string first_line(const std::string& s) {
+  const auto nl = s.find('\n');
+  return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+std::string gpu_arch() {
+  const auto& devices = aisys::enumerate_devices();
+  if (devices.devices.empty()) return "default";
+  const auto& d = devices.devices.front();
+  return "sm_" + std::to_string(d.cc_major) + std::to_string(d.cc_minor);
+}
+
+// Runs one correctness part's tests; fills status/message/points.
+void run_correctness(const Manifest& m, const Part& part, const Workspace& w, const GradeOptions& o,
+                     std::uint64_t seed, PartResult& pr) {
+  const std::string json_out = w.root + "/gtest-" + part.name + ".json";
+  const std::string log = w.root + "/gtest-" + part.name + ".log";
+  RunOptions ro;
+  ro.timeout_s = o.timeout_s.value_or(m.timeout_s);
+  ro.memory_mb = part.device == "gpu" ? 0 : m.memory_mb;  // the CUDA runtime reserves huge VA
+  ro.output_file = log;
+  ro.env = {{"AISYS_SEED", std::to_string(seed)}, {"AISYS_LAB", m.id}, {"AISYS_PART", part.name},
+            {"AISYS_IMPL", "submission"}};
+  fs::remove(json_out);
+  RunResult r = run_process({w.tests_binary, "--gtest_filter=" + part.tests, "--gtest_output=json:" + json_out,
+                             "--gtest_color=no"}, ro);
+  pr.output = tail(r.output);
+  nlohmann::json report;
+  bool have_report = false;
+  if (std::ifstream in(json_out); in) {
+    try {
+      report = nlohmann::json::parse(in);
+      have_report = true;
+    } catch (const std::exception&) {
+    }
+  }
+  int total = 0, passed = 0, skipped = 0, not_implemented = 0;
+  std::string first_failure;
+  if (have_report) {
+    for (const auto& suite : report.value("testsuites", nlohmann::json::array())) {
+      for (const auto& t : suite.value("testsuite", nlohmann::json::array())) {
+        ++total;
+        const bool is_skipped = t.value("result", "") == "SKIPPED";
+        const bool failed = t.contains("failures") && !t["failures"].empty();
+        if (is_skipped) ++skipped;
+        else if (!failed) ++passed;
+        else {
+          const std::string msg = t["failures"][0].value("failure", "");
+          if (msg.find("not implemented:") != std::string::npos) ++not_implemented;
+          if (first_failure.empty()) first_failure = suite.value("name", "") + "." + t.value("name", "") + ": " + first_line(msg);
+        }
+      }
+    }
+  }
+  pr.tests_total = total;
+  pr.tests_passed = passed;
+  if (r.timed_out || r.signal != 0) {
+    pr.status = r.timed_out ? "timed out" : "crashed";
+    pr.message = "the tests " + r.describe(ro.timeout_s);
+    return;
+  }
+  if (!r.started || (!have_report && r.exit_code != 0 && r.exit_code != 1)) {
+    pr.status = "crashed";
+    pr.message = "the test binary ended with " + r.describe(ro.timeout_s);
+    return;
+  }
+  if (!have_report) {
+    pr.status = "crashed";
+    pr.message = "the test binary wrote no report (" + r.describe(ro.timeout_s) + ")";
+    return;
+  }
+  if (total == 0) {
+    pr.status = "error";
+    pr.message = "lab.json's filter '" + part.tests + "' matches no test (a lab.json problem)";
+    return;
+  }
+  const int failed = total - passed - skipped;
+  if (skipped == total) {
+    pr.status = "skipped";
+    pr.message = "every test skipped itself (see the output for why)";
+  } else if (failed == 0) {
+    pr.status = "passed";
+    pr.points = pr.max_points;
+    pr.message = std::to_string(passed) + "/" + std::to_string(total - skipped) + " tests passed";
+  } else if (not_implemented == failed && passed == 0) {
+    pr.status = "not implemented";
+    pr.message = first_line(first_failure.substr(first_failure.find(": ") + 2));
+    const auto pos = pr.message.find("not implemented:");
+    if (pos != std::string::npos) pr.message = pr.message.substr(pos);
+    pr.message = pr.message.substr(0, pr.message.find('"'));
+  } else {
+    pr.status = "failed";
+    pr.message = std::to_string(failed) + "/" + std::to_string(total - skipped) + " tests failed; first: " + first_failure;
+  }
+}
+
+void run_performance(const Manifest& m, const Part& part, const Workspace& w, const GradeOptions& o,
+                     PartResult& pr) {
+  const std::string out = w.root + "/bench-" + part.name + ".json";
+  const std::string log = w.root + "/bench-" + part.name + ".log";
+  RunOptions ro;
+  ro.timeout_s = 3 * o.timeout_s.value_or(m.timeout_s);
+  ro.memory_mb = part.device == "gpu" ? 0 : m.memory_mb;
+  ro.output_file = log;
+  ro.env = {{"AISYS_LAB", m.id}, {"AISYS_PART", part.name}};
+  std::vector<std::string> cmd = {w.bench_binary,
+                                  "--aisys_filter=^" + std::regex_replace(part.benchmark, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") + "$",
+                                  "--aisys_out=" + out, "--aisys_impl=submission", "--aisys_no_ceilings"};
+  if (o.quick_benchmarks) cmd.push_back("--aisys_quick");
+  std::fprintf(stderr, "[lab %s] %s: timing %s against %s...\n", m.id.c_str(), part.name.c_str(), part.benchmark.c_str(), part.baseline.c_str());
+  RunResult r = run_process(cmd, ro);
+  pr.output = tail(r.output);
+  if (r.timed_out || r.signal != 0) {
+    pr.status = r.timed_out ? "timed out" : "crashed";
+    pr.message = "the benchmark " + r.describe(ro.timeout_s);
+    return;
+  }
+  nlohmann::json results;
+  try {
+    std::ifstream in(out);
+    if (!in) throw std::runtime_error("no results");
+    results = nlohmann::json::parse(in);
+  } catch (const std::exception&) {
+    pr.status = "error";
+    pr.message = "the benchmark wrote no results (" + r.describe(ro.timeout_s) + "): " + first_line(r.output);
+    return;
+  }
+  const auto& records = results.value("records", nlohmann::json::array());
+  if (records.empty()) {
+    pr.status = "error";
+    pr.message = "lab.json's benchmark '" + part.benchmark + "' matches no case (a lab.json problem)";
+    return;
+  }
+  const auto& rec = records.front();
+  if (rec.contains("error")) {
+    pr.status = "failed";
+    pr.message = rec["error"].get<std::string>();
+    return;
+  }
+  const double ratio = rec.value("ratio_to_baseline", 0.0);
+  pr.ratio = ratio;
+  pr.spread = rec.value("spread", 0.0);
+  const std::string arch = part.device == "gpu" ? gpu_arch() : "default";
+  const double full = threshold_for(part.full_at, arch), zero = threshold_for(part.zero_at, arch);
+  const double fraction = std::clamp((ratio - zero) / (full - zero), 0.0, 1.0);
+  pr.points = std::round(part.points * fraction * 100.0) / 100.0;
+  pr.status = "measured";
+  std::ostringstream msg;
+  msg.precision(3);
+  msg << "ratio to " << part.baseline << " " << ratio << " (spread " << *pr.spread * 100 << "%, "
+      << rec.value("pairs", 0) << " pairs); full marks at " << full << ", zero at " << zero;
+  if (*pr.spread > 0.10) msg << "; noisy machine: the spread stayed above 10% after a re-run";
+  pr.message = msg.str();
+}
+
+}  // namespace
+
+GradeResult grade(const GradeOptions& o) {
+  Manifest m;
+  try {
+    m = load_manifest(o.lab_dir);
+  } catch (const ManifestError& e) {
+    throw GradingError(e.what());
+  }
+  GradeResult result;
+  result.lab = m.id;
+  result.slug = m.slug;
+  result.title = m.title;
+  result.version = m.version;
+  const auto lab_ctx = aisys::context::lab(o.lab_dir);
+  result.include_hash = lab_ctx.value("include_hash", "");
+  result.submission = o.submission_name.empty() ? o.submission_dir : o.submission_name;
+  const auto machine = aisys::context::machine(config::kSourceDir);
+  result.platform_commit = machine.value("commit", "unknown");
+  result.date = machine.value("date", "");
+  result.host = machine.value("host", "");
+  if (o.seed) {
+    result.seed = *o.seed;
+  } else {
+    std::random_device rd;
+    result.seed = ((static_cast<std::uint64_t>(rd()) << 20) ^ rd()) % 1000000000ull;
+  }
+  std::fprintf(stderr, "[lab %s] grading %s (seed %llu)\n", m.id.c_str(), result.submission.c_str(),
+               static_cast<unsigned long long>(result.seed));
+  Workspace w = prepare_workspace(m, o, result);
+  std::fprintf(stderr, "[lab %s] building in %s\n", m.id.c_str(), w.root.c_str());
+  build_workspace(m, w, result, o.verbose);
+
+  // Allow-list over the objects of files that are the student's own (not fallbacks).
+  for (const auto& obj : w.student_objects) {
+    if (obj.fallback) continue;
+    for (const auto& object_file : obj.objects) {
+      for (const auto& sym : disallowed(undefined_symbols(object_file), m.allowed_symbols)) {
+        result.disallowed_symbols.push_back(obj.file + ": " + sym);
+      }
+    }
+  }
+
+  const bool have_gpu = aisys::gpu_available();
+  // Correctness parts first: performance parts depend on them.
+  std::vector<const Part*> order;
+  for (const auto& p : m.parts) if (p.kind == "correctness") order.push_back(&p);
+  for (const auto& p : m.parts) if (p.kind == "performance") order.push_back(&p);
+  std::map<std::string, PartResult> by_name;
+  for (const Part* part : order) {
+    PartResult pr;
+    pr.name = part->name;
+    pr.kind = part->kind;
+    pr.device = part->device;
+    pr.max_points = part->points;
+    std::fprintf(stderr, "[lab %s] part %s...\n", m.id.c_str(), part->name.c_str());
+    std::string missing_feature;
+    for (const auto& f : part->cpu_features) {
+      try {
+        if (!aisys::cpu_has(f)) missing_feature = f;
+      } catch (const std::exception&) {
+        missing_feature = f + " (unknown feature name in lab.json)";
+      }
+    }
+    if (part->device == "gpu" && !have_gpu) {
+      pr.status = "skipped";
+      pr.message = "no GPU here: " + aisys::gpu_unavailable_reason();
+    } else if (part->device == "gpu" && !config::kHaveCuda) {
+      pr.status = "skipped";
+      pr.message = "this build has no CUDA";
+    } else if (!missing_feature.empty()) {
+      pr.status = "skipped";
+      pr.message = "this CPU lacks " + missing_feature;
+    } else if (part->kind == "correctness") {
+      run_correctness(m, *part, w, o, result.seed, pr);
+    } else {
+      std::string unmet;
+      for (const auto& req : part->requires_parts) {
+        const auto it = by_name.find(req);
+        const bool ok = it != by_name.end() &&
+                        (it->second.status == "passed" ||
+                         (it->second.status == "skipped" && it->second.message.rfind("this CPU lacks", 0) == 0));
+        if (!ok) unmet += (unmet.empty() ? "" : ", ") + req + (it != by_name.end() ? " (" + it->second.status + ")" : "");
+      }
+      if (!unmet.empty()) {
+        pr.status = "zeroed";
+        pr.message = "requires " + unmet + ": a fast wrong kernel earns nothing";
+      } else if (!result.disallowed_symbols.empty()) {
+        pr.status = "zeroed";
+        pr.message = "disallowed symbol " + result.disallowed_symbols.front() + " (performance parts score 0)";
+      } else if (part->baseline == "openblas" && !config::kHaveOpenBlas) {
+        pr.status = "skipped";
+        pr.message = "the OpenBLAS baseline is not built here";
+      } else {
+        run_performance(m, *part, w, o, pr);
+      }
+    }
+    std::fprintf(stderr, "[lab %s] part %s: %s %.4g/%.4g  %s\n", m.id.c_str(), part->name.c_str(), pr.status.c_str(),
+                 pr.points, pr.max_points, pr.message.c_str());
+    by_name[pr.name] = pr;
+  }
+  for (const auto& p : m.parts) result.parts.push_back(by_name.at(p.name));
+  if (!o.keep_work) {
+    std::error_code ec;
+    fs::remove_all(w.root, ec);
+  } else {
+    result.warnings.push_back("work tree kept in " + w.root);
+  }
+  return result;
+}
+
+}  // namespace aisys::grader

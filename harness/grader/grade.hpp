@@ -1,0 +1,100 @@
+// The autograder: grades one submission of one lab (DESIGN.md, "Grading").
+//
+//   1. copies only the student files named in lab.json into a clean tree (missing files are graded
+//      as the skeleton's, extra files are ignored with a warning), with the lab's tests, benchmarks
+//      and the hidden tests where this tree has them;
+//   2. builds just the lab against the already-built platform; a student file that does not
+//      compile is replaced by the skeleton's (its parts lose their points, the compiler output is
+//      shown);
+//   3. checks the student objects' undefined symbols (`nm -u`, demangled) against lab.json's
+//      allowed_symbols; a hit zeroes the performance parts and names the symbol;
+//   4. runs each part in its own process with a timeout and a memory limit: correctness parts run
+//      their GoogleTest filter, performance parts their benchmark case against the baseline
+//      (points interpolated between zero_at and full_at, only when the parts they require pass);
+//      GPU parts without a GPU and parts needing CPU features this machine lacks are skipped.
+// Grading "ran" whatever the score: the CLI exits 0 then.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "manifest.hpp"
+
+namespace aisys::grader {
+
+struct GradeOptions {
+  std::string lab_dir;              // labs/NN-slug
+  std::string submission_dir;       // the student's files (default: the lab's skeleton/)
+  std::string submission_name;      // shown in results and CSV rows
+  std::string base_dir;             // files the submission lacks come from here (else skeleton/)
+  std::string hidden_tests_dir;     // reference/NN-slug/hidden_tests when present
+  std::string work_root;            // where clean trees are made
+  std::optional<double> timeout_s;  // overrides lab.json's timeout_s
+  std::optional<std::uint64_t> seed;
+  bool quick_benchmarks = false;    // fewer pairs (CI); points are then indicative
+  bool keep_work = false;
+  bool verbose = false;
+};
+
+struct PartResult {
+  std::string name, kind, device;
+  double max_points = 0;
+  double points = 0;
+  // passed | failed | not implemented | crashed | timed out | skipped | zeroed | measured | error
+  std::string status;
+  std::string message;  // one line: why
+  std::string output;   // the test or benchmark output (tail)
+  int tests_total = 0, tests_passed = 0;
+  std::optional<double> ratio, spread;
+  bool graded() const { return status != "skipped"; }
+};
+
+struct GradeResult {
+  std::string lab, slug, title, version, include_hash, submission;
+  std::string platform_commit, date, host;
+  std::uint64_t seed = 0;
+  std::vector<PartResult> parts;
+  std::vector<std::string> warnings;
+  struct CompileFailure {
+    std::string file, output;
+  };
+  std::vector<CompileFailure> compile_failures;  // files replaced by the skeleton's
+  std::vector<std::string> disallowed_symbols;   // "cpu/1_naive.cpp: cblas_sgemm"
+  double score() const;
+  double max_score() const;
+  double ungraded_points() const;  // points of skipped parts
+  nlohmann::json to_json() const;
+};
+
+// Throws GradingError when grading itself cannot run (bad lab.json, the platform's own build
+// broken, no such submission folder): never for anything a submission does.
+class GradingError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+GradeResult grade(const GradeOptions& options);
+
+// Allow-list matching (allowlist.cpp): glob patterns with '*' over demangled names.
+bool glob_match(const std::string& pattern, const std::string& text);
+// The compiler-runtime symbols every object may reference (documented in harness/README.md).
+const std::vector<std::string>& builtin_allowed_symbols();
+// Undefined symbols of an object file (nm -u -C), or throws GradingError when nm fails.
+std::vector<std::string> undefined_symbols(const std::string& object_file);
+// Symbols of `undefined` that no pattern allows.
+std::vector<std::string> disallowed(const std::vector<std::string>& undefined,
+                                    const std::vector<std::string>& allowed_patterns);
+
+// Output formats (formats.cpp).
+std::string format_table(const GradeResult& r);
+std::string format_gradescope(const GradeResult& r);
+std::string format_junit(const GradeResult& r);
+std::string csv_header(const Manifest& m);
+std::string csv_row(const Manifest& m, const GradeResult& r);
+// Writes via a temporary file and rename, so a reader never sees half a file.
+void write_file_atomically(const std::string& path, const std::string& text);
+
+}  // namespace aisys::grader

@@ -1,0 +1,177 @@
+// lab.json parsing and validation (see manifest.hpp for the schema).
+#include "manifest.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+#include <set>
+
+namespace aisys::grader {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& field, const std::string& what) {
+  throw ManifestError(path + ": " + field + ": " + what);
+}
+
+std::string get_string(const nlohmann::json& j, const char* key, const std::string& path,
+                       const std::string& where, bool required = true) {
+  const std::string field = where.empty() ? key : where + "." + key;
+  if (!j.contains(key)) {
+    if (required) fail(path, field, "missing");
+    return "";
+  }
+  if (!j[key].is_string()) fail(path, field, "expected a string");
+  return j[key].get<std::string>();
+}
+
+std::vector<std::string> get_strings(const nlohmann::json& j, const char* key,
+                                     const std::string& path, const std::string& where,
+                                     bool required) {
+  const std::string field = where.empty() ? key : where + "." + key;
+  std::vector<std::string> out;
+  if (!j.contains(key)) {
+    if (required) fail(path, field, "missing");
+    return out;
+  }
+  if (!j[key].is_array()) fail(path, field, "expected a list of strings");
+  for (std::size_t i = 0; i < j[key].size(); ++i) {
+    if (!j[key][i].is_string()) fail(path, field + "[" + std::to_string(i) + "]", "expected a string");
+    out.push_back(j[key][i].get<std::string>());
+  }
+  return out;
+}
+
+std::map<std::string, double> get_threshold(const nlohmann::json& j, const char* key,
+                                            const std::string& path, const std::string& where) {
+  const std::string field = where + "." + key;
+  if (!j.contains(key)) fail(path, field, "missing (performance parts need full_at and zero_at)");
+  std::map<std::string, double> out;
+  if (j[key].is_number()) {
+    out["default"] = j[key].get<double>();
+  } else if (j[key].is_object()) {
+    for (const auto& [arch, v] : j[key].items()) {
+      if (!v.is_number()) fail(path, field + "." + arch, "expected a number");
+      out[arch] = v.get<double>();
+    }
+    if (!out.count("default")) fail(path, field, "an object of thresholds needs a \"default\"");
+  } else {
+    fail(path, field, "expected a number or an object of numbers per GPU architecture");
+  }
+  return out;
+}
+
+}  // namespace
+
+const Part* Manifest::part(const std::string& name) const {
+  for (const auto& p : parts) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+double Manifest::total_points() const {
+  double t = 0;
+  for (const auto& p : parts) t += p.points;
+  return t;
+}
+
+double threshold_for(const std::map<std::string, double>& t, const std::string& arch) {
+  auto it = t.find(arch);
+  if (it != t.end()) return it->second;
+  return t.at("default");
+}
+
+Manifest parse_manifest(const nlohmann::json& j, const std::string& path) {
+  if (!j.is_object()) fail(path, "(top level)", "expected a JSON object");
+  Manifest m;
+  m.path = path;
+  if (!j.contains("schema") || !j["schema"].is_number_integer()) fail(path, "schema", "missing or not an integer");
+  m.schema = j["schema"].get<int>();
+  if (m.schema != 1) fail(path, "schema", "unsupported schema " + std::to_string(m.schema) + " (this grader reads schema 1)");
+  m.version = get_string(j, "version", path, "");
+  m.id = get_string(j, "id", path, "");
+  if (!std::regex_match(m.id, std::regex("[0-9][0-9]"))) fail(path, "id", "expected two digits such as \"01\"");
+  m.slug = get_string(j, "slug", path, "");
+  m.title = get_string(j, "title", path, "");
+  m.student_files = get_strings(j, "student_files", path, "", true);
+  if (m.student_files.empty()) fail(path, "student_files", "empty");
+  for (std::size_t i = 0; i < m.student_files.size(); ++i) {
+    const auto& f = m.student_files[i];
+    const std::string field = "student_files[" + std::to_string(i) + "]";
+    if (f.empty() || f[0] == '/' || f.find("..") != std::string::npos) fail(path, field, "must be a relative path inside skeleton/");
+    const bool cuda = f.ends_with(".cu") || f.ends_with(".cuh");
+    if (cuda && !(f.starts_with("cuda/") || f.find("/cuda/") != std::string::npos)) fail(path, field, "CUDA sources live under cuda/");
+  }
+  m.allowed_symbols = get_strings(j, "allowed_symbols", path, "", false);
+  if (j.contains("timeout_s")) {
+    if (!j["timeout_s"].is_number() || j["timeout_s"].get<double>() <= 0) fail(path, "timeout_s", "expected a positive number of seconds");
+    m.timeout_s = j["timeout_s"].get<double>();
+  }
+  if (j.contains("memory_mb")) {
+    if (!j["memory_mb"].is_number_integer() || j["memory_mb"].get<long>() <= 0) fail(path, "memory_mb", "expected a positive integer");
+    m.memory_mb = j["memory_mb"].get<long>();
+  }
+  if (!j.contains("parts") || !j["parts"].is_array() || j["parts"].empty()) fail(path, "parts", "missing or not a non-empty list");
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < j["parts"].size(); ++i) {
+    const auto& jp = j["parts"][i];
+    const std::string where = "parts[" + std::to_string(i) + "]";
+    if (!jp.is_object()) fail(path, where, "expected an object");
+    Part p;
+    p.name = get_string(jp, "name", path, where);
+    if (!names.insert(p.name).second) fail(path, where + ".name", "duplicate part name '" + p.name + "'");
+    p.kind = get_string(jp, "kind", path, where);
+    if (p.kind != "correctness" && p.kind != "performance") fail(path, where + ".kind", "expected \"correctness\" or \"performance\", got \"" + p.kind + "\"");
+    if (!jp.contains("points") || !jp["points"].is_number() || jp["points"].get<double>() < 0) fail(path, where + ".points", "missing or not a non-negative number");
+    p.points = jp["points"].get<double>();
+    p.device = jp.contains("device") ? get_string(jp, "device", path, where) : "cpu";
+    if (p.device != "cpu" && p.device != "gpu") fail(path, where + ".device", "expected \"cpu\" or \"gpu\"");
+    p.cpu_features = get_strings(jp, "cpu_features", path, where, false);
+    p.requires_parts = get_strings(jp, "requires", path, where, false);
+    p.file = get_string(jp, "file", path, where, false);
+    if (!p.file.empty() && std::find(m.student_files.begin(), m.student_files.end(), p.file) == m.student_files.end()) {
+      fail(path, where + ".file", "'" + p.file + "' is not one of student_files");
+    }
+    if (p.kind == "correctness") {
+      p.tests = get_string(jp, "tests", path, where);
+      if (p.tests.empty()) fail(path, where + ".tests", "empty GoogleTest filter");
+    } else {
+      p.benchmark = get_string(jp, "benchmark", path, where);
+      p.baseline = get_string(jp, "baseline", path, where);
+      p.full_at = get_threshold(jp, "full_at", path, where);
+      p.zero_at = get_threshold(jp, "zero_at", path, where);
+      for (const auto& [arch, full] : p.full_at) {
+        if (full <= threshold_for(p.zero_at, arch)) fail(path, where + ".full_at", "must be greater than zero_at (" + arch + ")");
+      }
+      p.metric = get_string(jp, "metric", path, where, false);
+      p.better = get_string(jp, "better", path, where, false);
+      if (!p.metric.empty() && p.better != "higher" && p.better != "lower") fail(path, where + ".better", "a part with a metric says \"better\": \"higher\" or \"lower\"");
+    }
+    m.parts.push_back(std::move(p));
+  }
+  for (std::size_t i = 0; i < m.parts.size(); ++i) {
+    for (const auto& r : m.parts[i].requires_parts) {
+      if (!names.count(r)) fail(path, "parts[" + std::to_string(i) + "].requires", "names no part: '" + r + "'");
+      if (m.part(r)->kind != "correctness") fail(path, "parts[" + std::to_string(i) + "].requires", "'" + r + "' is not a correctness part (a part requires parts that check correctness)");
+    }
+  }
+  return m;
+}
+
+Manifest load_manifest(const std::string& lab_dir) {
+  const std::string path = lab_dir + "/lab.json";
+  std::ifstream in(path);
+  if (!in) throw ManifestError(path + ": cannot open");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw ManifestError(path + ": not valid JSON: " + e.what());
+  }
+  Manifest m = parse_manifest(j, path);
+  m.lab_dir = lab_dir;
+  return m;
+}
+
+}  // namespace aisys::grader

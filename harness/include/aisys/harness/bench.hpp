@@ -1,0 +1,63 @@
+// aisys/harness/bench.hpp: benchmark cases (a candidate paired with its baseline) and the timing
+// policy every lab's benchmark binary shares (its main is harness/src/bench_main.cpp).
+//
+// A Case is one candidate at one shape, paired with one baseline doing the same arithmetic on the
+// same inputs. The bench main, for each selected case:
+//   1. builds the fixture (fresh random inputs from a seed the candidate never sees; input sets
+//      rotated when one set would fit in the last-level cache),
+//   2. runs candidate and baseline once each and checks both outputs (a wrong baseline aborts the
+//      case; a wrong candidate is recorded as "wrong output" and not timed),
+//   3. times `pairs` interleaved pairs (candidate then baseline, then baseline then candidate, ...),
+//      each side timed by Google Benchmark for at least `min_time` seconds,
+//   4. checks the outputs of the last timed calls again (anti-gaming),
+//   5. reports r_i = t_baseline,i / t_candidate,i: ratio_to_baseline = median(r_i) and
+//      spread = IQR(r_i) / median(r_i); when spread > 10% the case is measured once more and the
+//      measurement with the smaller spread is kept (`reruns` counts it),
+// all under a machine-wide lock so that two runs on one machine never time each other.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace aisys::bench {
+
+// What a case runs. Implementations own inputs and outputs.
+class Fixture {
+ public:
+  virtual ~Fixture() = default;
+  virtual void run_candidate() = 0;  // one call on the next rotated input set
+  virtual void run_baseline() = 0;
+  // Checks the output of the most recent call of each side; returns "" when right, else why not.
+  virtual std::string check_candidate() = 0;
+  virtual std::string check_baseline() = 0;
+};
+
+struct Case {
+  std::string lab;          // "01"
+  std::string part;         // "cpu/microkernel": the stage measured (a lab.json part names a case)
+  std::string name;         // "cpu/microkernel/1024": unique; what --aisys_filter matches
+  std::string group;        // plot group: "square", "llm-k4096"
+  double x = 0;             // plot x value (e.g. the size)
+  std::string x_label;      // "M = N = K"
+  nlohmann::json shape;     // {"M": 1024, "N": 1024, "K": 1024}
+  int threads = 1;          // threads the candidate uses (1, or all cores)
+  double flops = 0;         // floating-point operations per call (2 M N K for GEMM)
+  double bytes = 0;         // compulsory memory traffic per call, for the roofline
+  std::string baseline;     // "openblas"
+  std::function<std::unique_ptr<Fixture>()> make_fixture;
+};
+
+// Registers a case (call before main, e.g. from a static initializer, or from a registration
+// function the lab's benchmark file runs at start-up).
+void register_case(Case c);
+
+// Runs the registered cases; argc/argv hold --aisys_* flags (see bench_runner.cpp). Returns the
+// exit code: 0 when every case was measured, 1 when some case failed (wrong output, exception),
+// 2 on bad flags. `impl` (skeleton, reference, submission) and `lab_source_dir` (labs/NN-slug)
+// go into the results; lab benchmark binaries get them from aisys::bench_main's main().
+int run_benchmarks(int argc, char** argv, const char* impl, const char* lab_source_dir);
+
+}  // namespace aisys::bench

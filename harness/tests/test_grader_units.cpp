@@ -1,0 +1,218 @@
+// Unit tests of the grader's pieces: lab.json validation, allow-list matching, the process runner
+// (timeouts, crashes, memory limits), expectation checks and the output formats.
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "expect.hpp"
+#include "grade.hpp"
+#include "manifest.hpp"
+#include "process.hpp"
+
+namespace g = aisys::grader;
+
+namespace {
+
+nlohmann::json minimal_manifest() {
+  return nlohmann::json::parse(R"({
+    "schema": 1, "version": "t1", "id": "01", "slug": "matmul", "title": "t",
+    "student_files": ["cpu/1_naive.cpp"],
+    "parts": [
+      {"name": "a", "kind": "correctness", "points": 5, "tests": "A.*"},
+      {"name": "a-speed", "kind": "performance", "points": 5, "requires": ["a"],
+       "benchmark": "cpu/a/1", "baseline": "openblas", "full_at": 0.6, "zero_at": 0.1}
+    ]})");
+}
+
+std::string manifest_error(const nlohmann::json& j) {
+  try {
+    g::parse_manifest(j, "labs/01-matmul/lab.json");
+  } catch (const g::ManifestError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Manifest, AcceptsAValidManifest) {
+  const auto m = g::parse_manifest(minimal_manifest(), "lab.json");
+  EXPECT_EQ(m.parts.size(), 2u);
+  EXPECT_DOUBLE_EQ(m.total_points(), 10.0);
+  EXPECT_DOUBLE_EQ(g::threshold_for(m.parts[1].full_at, "sm_90"), 0.6);
+}
+
+TEST(Manifest, ErrorsNameTheFileAndTheField) {
+  auto j = minimal_manifest();
+  j["parts"][1]["requires"] = {"nope"};
+  EXPECT_NE(manifest_error(j).find("labs/01-matmul/lab.json: parts[1].requires: names no part: 'nope'"), std::string::npos)
+      << manifest_error(j);
+  j = minimal_manifest();
+  j["parts"][0]["kind"] = "speed";
+  EXPECT_NE(manifest_error(j).find("parts[0].kind"), std::string::npos);
+  j = minimal_manifest();
+  j["parts"][1].erase("zero_at");
+  EXPECT_NE(manifest_error(j).find("parts[1].zero_at: missing"), std::string::npos);
+  j = minimal_manifest();
+  j["parts"][1]["full_at"] = {{"sm_90", 0.5}};
+  EXPECT_NE(manifest_error(j).find("needs a \"default\""), std::string::npos);
+  j = minimal_manifest();
+  j["student_files"] = {"kernel.cu"};
+  EXPECT_NE(manifest_error(j).find("CUDA sources live under cuda/"), std::string::npos);
+  j = minimal_manifest();
+  j["parts"][1]["requires"] = {"a-speed"};
+  EXPECT_NE(manifest_error(j).find("not a correctness part"), std::string::npos);
+  j = minimal_manifest();
+  j["parts"].push_back(j["parts"][0]);
+  EXPECT_NE(manifest_error(j).find("duplicate part name 'a'"), std::string::npos);
+  j = minimal_manifest();
+  j["parts"][1]["full_at"] = 0.05;
+  EXPECT_NE(manifest_error(j).find("greater than zero_at"), std::string::npos);
+  EXPECT_NE(manifest_error(nlohmann::json::array()).find("expected a JSON object"), std::string::npos);
+}
+
+TEST(Manifest, MalformedFileIsOneClearError) {
+  const auto dir = std::filesystem::temp_directory_path() / "aisys-manifest-test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "lab.json") << "{ \"schema\": 1, ";
+  try {
+    g::load_manifest(dir.string());
+    FAIL() << "no error";
+  } catch (const g::ManifestError& e) {
+    EXPECT_NE(std::string(e.what()).find("lab.json: not valid JSON"), std::string::npos) << e.what();
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(AllowList, GlobMatching) {
+  EXPECT_TRUE(g::glob_match("std::*", "std::vector<int>::size() const"));
+  EXPECT_TRUE(g::glob_match("omp_*", "omp_get_max_threads"));
+  EXPECT_TRUE(g::glob_match("*", ""));
+  EXPECT_FALSE(g::glob_match("omp_*", "cblas_sgemm"));
+  EXPECT_TRUE(g::glob_match("a*b*c", "axxbyyc"));
+  EXPECT_FALSE(g::glob_match("a*b*c", "axxbyy"));
+}
+
+TEST(AllowList, FlagsVendorCallsAndAllowsTheRuntime) {
+  const std::vector<std::string> allowed = {"std::*", "aisys::lab01::*", "omp_*", "GOMP_*", "mem*", "operator new*"};
+  const std::vector<std::string> undefined = {
+      "cblas_sgemm", "aisys::lab01::check_gemm_args(char const*, int, int, int, float const*, int, float const*, int, float const*, int)",
+      "__cxa_throw", "typeinfo for aisys::NotImplemented", "GOMP_parallel", "memcpy", "operator new(unsigned long)",
+      "void std::vector<float, std::allocator<float> >::_M_realloc_insert<float>(float&&)",
+      "aisys::baselines::openblas_sgemm(int, int, int, float, float const*, int, float const*, int, float, float*, int)"};
+  const auto bad = g::disallowed(undefined, allowed);
+  ASSERT_EQ(bad.size(), 2u);
+  EXPECT_EQ(bad[0], "cblas_sgemm");
+  EXPECT_NE(bad[1].find("openblas_sgemm"), std::string::npos);
+}
+
+TEST(Process, ReportsExitCodesCrashesAndTimeouts) {
+  g::RunOptions o;
+  o.timeout_s = 5;
+  auto ok = g::run_capture({"sh", "-c", "echo hello; exit 0"});
+  EXPECT_TRUE(ok.ok());
+  EXPECT_NE(ok.output.find("hello"), std::string::npos);
+  auto code = g::run_capture({"sh", "-c", "exit 3"});
+  EXPECT_EQ(code.exit_code, 3);
+  EXPECT_EQ(code.describe(5), "exit code 3");
+  auto crash = g::run_capture({"sh", "-c", "kill -SEGV $$"});
+  EXPECT_EQ(crash.signal, SIGSEGV);
+  EXPECT_NE(crash.describe(5).find("segmentation fault"), std::string::npos);
+  auto hang = g::run_capture({"sh", "-c", "sleep 30"}, 0.5);
+  EXPECT_TRUE(hang.timed_out);
+  EXPECT_LT(hang.seconds, 5.0);
+  EXPECT_NE(hang.describe(0.5).find("timed out"), std::string::npos);
+  auto missing = g::run_capture({"/nonexistent/binary"});
+  EXPECT_EQ(missing.exit_code, 127);
+}
+
+TEST(Process, TimeoutEndsTheWholeProcessGroup) {
+  // A child that starts a grandchild and hangs: both must be gone after the timeout.
+  const auto marker = std::filesystem::temp_directory_path() / "aisys-process-group-test";
+  std::filesystem::remove(marker);
+  auto r = g::run_capture({"sh", "-c", "(sleep 2; touch " + marker.string() + ") & sleep 30"}, 0.3);
+  EXPECT_TRUE(r.timed_out);
+  sleep(3);
+  EXPECT_FALSE(std::filesystem::exists(marker)) << "the grandchild outlived the timeout";
+}
+
+TEST(Process, MemoryLimitFailsTheChildOnly) {
+  g::RunOptions o;
+  o.memory_mb = 64;
+  o.timeout_s = 10;
+  o.output_file = (std::filesystem::temp_directory_path() / "aisys-memlimit.log").string();
+  // python3 or a shell allocating a large string fails under a 64 MiB address-space limit.
+  auto r = g::run_process({"sh", "-c", "head -c 200000000 /dev/zero | tr '\\0' 'x' | { v=$(cat); echo ${#v}; }"}, o);
+  EXPECT_FALSE(r.ok()) << r.output;
+}
+
+namespace {
+g::GradeResult sample_result() {
+  g::GradeResult r;
+  r.lab = "01";
+  r.slug = "matmul";
+  r.version = "t1";
+  r.submission = "alice, \"the best\"";
+  g::PartResult a;
+  a.name = "a";
+  a.kind = "correctness";
+  a.max_points = 5;
+  a.points = 5;
+  a.status = "passed";
+  g::PartResult b;
+  b.name = "a-speed";
+  b.kind = "performance";
+  b.max_points = 5;
+  b.points = 2.5;
+  b.status = "measured";
+  b.ratio = 0.35;
+  b.spread = 0.02;
+  g::PartResult c;
+  c.name = "gpu";
+  c.kind = "correctness";
+  c.max_points = 10;
+  c.status = "skipped";
+  c.message = "no GPU here: <none>";
+  r.parts = {a, b, c};
+  return r;
+}
+}  // namespace
+
+TEST(Formats, TotalsGradescopeJunitCsv) {
+  const auto r = sample_result();
+  EXPECT_DOUBLE_EQ(r.score(), 7.5);
+  EXPECT_DOUBLE_EQ(r.max_score(), 20);
+  EXPECT_DOUBLE_EQ(r.ungraded_points(), 10);
+  const auto gs = nlohmann::json::parse(g::format_gradescope(r));
+  EXPECT_DOUBLE_EQ(gs["score"].get<double>(), 7.5);
+  ASSERT_EQ(gs["tests"].size(), 3u);
+  EXPECT_EQ(gs["tests"][0]["status"], "passed");
+  EXPECT_EQ(gs["tests"][1]["status"], "failed");
+  EXPECT_FALSE(gs["tests"][2].contains("status"));
+  const std::string junit = g::format_junit(r);
+  EXPECT_NE(junit.find("tests=\"3\" failures=\"0\" skipped=\"1\""), std::string::npos) << junit;
+  EXPECT_NE(junit.find("&lt;none&gt;"), std::string::npos);
+  auto m = g::parse_manifest(minimal_manifest(), "lab.json");
+  const std::string row = g::csv_row(m, r);
+  EXPECT_EQ(row.rfind("\"alice, \"\"the best\"\"\",01,t1,", 0), 0u) << row;
+  EXPECT_NE(g::csv_header(m).find(",a,a-speed,"), std::string::npos);
+}
+
+TEST(Expectations, ExactPointsStatusesAndSymbols) {
+  auto r = sample_result();
+  auto m = g::parse_manifest(minimal_manifest(), "lab.json");
+  m.parts.push_back(m.parts[0]);
+  m.parts.back().name = "gpu";
+  const auto ok = nlohmann::json::parse(R"({"no_gpu": {"a": 5, "a-speed": "measured", "gpu": "skipped"}})");
+  EXPECT_TRUE(g::check_expectations(m, r, ok, false).empty());
+  const auto wrong = nlohmann::json::parse(R"({"no_gpu": {"a": 0, "a-speed": "measured", "gpu": "skipped"}})");
+  EXPECT_EQ(g::check_expectations(m, r, wrong, false).size(), 1u);
+  const auto incomplete = nlohmann::json::parse(R"({"no_gpu": {"a": 5}})");
+  EXPECT_EQ(g::check_expectations(m, r, incomplete, false).size(), 2u);
+  const auto symbol = nlohmann::json::parse(R"({"no_gpu": {"a": 5, "a-speed": "measured", "gpu": "skipped"}, "disallowed_symbol": "cblas_sgemm"})");
+  EXPECT_EQ(g::check_expectations(m, r, symbol, false).size(), 1u);
+  r.disallowed_symbols.push_back("cpu/1_naive.cpp: cblas_sgemm");
+  EXPECT_TRUE(g::check_expectations(m, r, symbol, false).empty());
+}

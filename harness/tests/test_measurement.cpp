@@ -1,0 +1,121 @@
+// Unit tests of the measurement library: the oracle GEMM against a long-double computation, the
+// Freivalds check used on timed outputs (it must catch one wrong element), the OpenBLAS baseline
+// against the oracle, the tolerance, the results context, and the ceilings' roofline arithmetic.
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "aisys/harness/baselines.hpp"
+#include "aisys/harness/ceilings.hpp"
+#include "aisys/harness/context.hpp"
+#include "aisys/harness/gemm_bench.hpp"
+#include "aisys/harness/testing.hpp"
+
+namespace t = aisys::testing;
+
+TEST(Oracle, ReferenceGemmMatchesLongDouble) {
+  const int M = 13, N = 17, K = 29;
+  std::vector<float> A(M * K), B(K * N), C0(M * N);
+  t::fill_uniform(A, t::case_seed(1));
+  t::fill_uniform(B, t::case_seed(2));
+  t::fill_uniform(C0, t::case_seed(3));
+  std::vector<double> C(M * N);
+  t::reference_gemm(M, N, K, 0.5, A.data(), K, B.data(), N, -1.25, C0.data(), N, C.data(), N);
+  for (int i = 0; i < M; ++i) {
+    for (int j = 0; j < N; ++j) {
+      long double s = 0;
+      for (int k = 0; k < K; ++k) s += static_cast<long double>(A[i * K + k]) * B[k * N + j];
+      const long double want = 0.5L * s - 1.25L * C0[i * N + j];
+      EXPECT_NEAR(static_cast<double>(want), C[i * N + j], 1e-12) << i << "," << j;
+    }
+  }
+}
+
+TEST(Oracle, CloseFrobeniusPassesRoundingAndCatchesErrors) {
+  const int M = 8, N = 8;
+  std::vector<double> want(M * N);
+  t::fill_uniform(want, t::case_seed(4));
+  std::vector<float> got(want.begin(), want.end());
+  EXPECT_TRUE(t::close_frobenius("rounded", {M, N, N}, got.data(), want.data(), t::fp32_tolerance(64)));
+  got[9] += 0.5f;
+  const auto r = t::close_frobenius("perturbed", {M, N, N}, got.data(), want.data(), t::fp32_tolerance(64));
+  EXPECT_FALSE(r);
+  EXPECT_NE(std::string(r.message()).find("first bad element (1, 1)"), std::string::npos) << r.message();
+  got[9] = std::nanf("");
+  EXPECT_FALSE(t::close_frobenius("nan", {M, N, N}, got.data(), want.data(), 1.0));
+}
+
+TEST(Freivalds, AcceptsACorrectProductAndCatchesOneWrongElement) {
+  for (int n : {1, 7, 64, 300}) {
+    const int M = n, N = n + 3, K = 2 * n + 1;
+    std::vector<float> A(M * K), B(K * N), C(M * N);
+    t::fill_uniform(A, t::case_seed(10 + n));
+    t::fill_uniform(B, t::case_seed(20 + n));
+    for (int i = 0; i < M; ++i) {
+      for (int j = 0; j < N; ++j) {
+        float s = 0;  // plain float accumulation: what a correct fp32 kernel does
+        for (int k = 0; k < K; ++k) s += A[i * K + k] * B[k * N + j];
+        C[i * N + j] = s;
+      }
+    }
+    EXPECT_EQ(aisys::bench::freivalds_check(M, N, K, A.data(), B.data(), C.data(), 7), "") << "n=" << n;
+    std::mt19937 rng(static_cast<unsigned>(t::case_seed(n)));
+    const int bad = static_cast<int>(rng() % (M * N));
+    const float saved = C[bad];
+    C[bad] = -C[bad] + 0.25f;
+    EXPECT_NE(aisys::bench::freivalds_check(M, N, K, A.data(), B.data(), C.data(), 7), "") << "n=" << n;
+    C[bad] = std::nanf("");
+    EXPECT_NE(aisys::bench::freivalds_check(M, N, K, A.data(), B.data(), C.data(), 7), "");
+    C[bad] = saved;
+  }
+}
+
+TEST(Baselines, OpenBlasSgemmAgreesWithTheOracle) {
+  if (!aisys::baselines::have_openblas()) GTEST_SKIP() << "built without OpenBLAS";
+  const auto info = aisys::baselines::openblas_info();
+  EXPECT_FALSE(info["corename"].get<std::string>().empty());
+  for (auto [M, N, K] : {std::tuple{1, 1, 1}, {37, 41, 43}, {100, 99, 101}}) {
+    const int lda = K + 2, ldb = N + 1, ldc = N + 3;
+    std::vector<float> A(M * lda), B(K * ldb), C(M * ldc);
+    t::fill_uniform(A, t::case_seed(M));
+    t::fill_uniform(B, t::case_seed(N));
+    t::fill_uniform(C, t::case_seed(K));
+    const std::vector<float> C0 = C;
+    std::vector<double> want(M * ldc);
+    t::reference_gemm(M, N, K, 1.5, A.data(), lda, B.data(), ldb, 0.5, C0.data(), ldc, want.data(), ldc);
+    aisys::baselines::openblas_sgemm(M, N, K, 1.5f, A.data(), lda, B.data(), ldb, 0.5f, C.data(), ldc);
+    EXPECT_TRUE(t::close_frobenius("openblas", {M, N, ldc}, C.data(), want.data(), t::fp32_tolerance(K)));
+  }
+}
+
+TEST(Ceilings, RooflineTakesTheSlowerOfComputeAndMemory) {
+  aisys::ceilings::Ceilings c;
+  c.fp32_peak_gflops_1thread = 100;
+  c.stream_gbs_1thread = 10;
+  c.fp32_peak_gflops_all = 200;
+  c.stream_gbs_all = 20;
+  auto r = aisys::ceilings::roofline(c, 1e9, 1e6, 1);
+  EXPECT_STREQ(r.bound, "compute");
+  EXPECT_NEAR(r.time_s, 0.01, 1e-12);
+  r = aisys::ceilings::roofline(c, 1e6, 1e9, 2);
+  EXPECT_STREQ(r.bound, "memory");
+  EXPECT_NEAR(r.time_s, 0.05, 1e-12);
+}
+
+TEST(Ceilings, FmaPeakIsPositive) {
+  const auto& c = aisys::ceilings::measure(true);
+  EXPECT_GT(c.stream_gbs_1thread, 0.1);
+  if (std::string(c.isa) != "scalar") {
+    EXPECT_GT(c.fp32_peak_gflops_1thread, 1.0);
+  }
+}
+
+TEST(Context, DescribesTheMachine) {
+  const auto j = aisys::context::machine(".");
+  EXPECT_FALSE(j["cpu"]["model"].get<std::string>().empty());
+  EXPECT_GE(j["cpu"]["logical_cores"].get<int>(), 1);
+  EXPECT_FALSE(j["commit"].get<std::string>().empty());
+  EXPECT_EQ(aisys::context::hash_tree("/nonexistent-folder"), aisys::context::hash_tree("/nonexistent-folder-2"));
+}
