@@ -38,7 +38,8 @@ const std::vector<std::string>& builtin_allowed_symbols() {
       "vtable for aisys::Error", "vtable for aisys::NotImplemented",
       "vtable for aisys::InvalidArgument", "__cudaRegister*", "__cudaUnregister*",
       "__cudaPopCallConfiguration", "__cudaPushCallConfiguration", "__cudaInitModule",
-      "__fatbinwrap_*", "atexit", "__cxa_atexit"};
+      "__fatbinwrap_*", "atexit", "__cxa_atexit", "__errno_location", "__assert_fail",
+      "nanosleep", "clock_nanosleep", "sched_yield"};
   return builtin;
 }
 

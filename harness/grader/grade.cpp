@@ -84,6 +84,22 @@ std::string first_line(const std::string& s) {
   return nl == std::string::npos ? s : s.substr(0, nl);
 }
 
+// The first informative line of a GoogleTest failure: the "file:line" (or "unknown file") line
+// that GoogleTest puts first is dropped.
+std::string failure_summary(const std::string& failure) {
+  std::istringstream in(failure);
+  std::string line;
+  std::string first;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const bool location = line == "unknown file" || std::regex_match(line, std::regex(R"(.*:\d+)"));
+    if (first.empty() && location) continue;
+    first = line;
+    break;
+  }
+  return first.size() > 300 ? first.substr(0, 300) + "..." : first;
+}
+
 std::string gpu_arch() {
   const auto& devices = aisys::enumerate_devices();
   if (devices.devices.empty()) return "default";
@@ -116,7 +132,7 @@ void run_correctness(const Manifest& m, const Part& part, const Workspace& w, co
     }
   }
   int total = 0, passed = 0, skipped = 0, not_implemented = 0;
-  std::string first_failure;
+  std::string first_failure, not_implemented_message;
   if (have_report) {
     for (const auto& suite : report.value("testsuites", nlohmann::json::array())) {
       for (const auto& t : suite.value("testsuite", nlohmann::json::array())) {
@@ -127,8 +143,12 @@ void run_correctness(const Manifest& m, const Part& part, const Workspace& w, co
         else if (!failed) ++passed;
         else {
           const std::string msg = t["failures"][0].value("failure", "");
-          if (msg.find("not implemented:") != std::string::npos) ++not_implemented;
-          if (first_failure.empty()) first_failure = suite.value("name", "") + "." + t.value("name", "") + ": " + first_line(msg);
+          const auto ni = msg.find("not implemented:");
+          if (ni != std::string::npos) {
+            ++not_implemented;
+            if (not_implemented_message.empty()) not_implemented_message = msg.substr(ni, msg.find('"', ni) - ni);
+          }
+          if (first_failure.empty()) first_failure = suite.value("name", "") + "." + t.value("name", "") + ": " + failure_summary(msg);
         }
       }
     }
@@ -165,10 +185,7 @@ void run_correctness(const Manifest& m, const Part& part, const Workspace& w, co
     pr.message = std::to_string(passed) + "/" + std::to_string(total - skipped) + " tests passed";
   } else if (not_implemented == failed && passed == 0) {
     pr.status = "not implemented";
-    pr.message = first_line(first_failure.substr(first_failure.find(": ") + 2));
-    const auto pos = pr.message.find("not implemented:");
-    if (pos != std::string::npos) pr.message = pr.message.substr(pos);
-    pr.message = pr.message.substr(0, pr.message.find('"'));
+    pr.message = not_implemented_message;
   } else {
     pr.status = "failed";
     pr.message = std::to_string(failed) + "/" + std::to_string(total - skipped) + " tests failed; first: " + first_failure;

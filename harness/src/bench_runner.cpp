@@ -110,7 +110,8 @@ double quantile(std::vector<double> v, double q) {
 // One timed side: returns seconds per call, or a negative value on error (g_failure set).
 double time_side(const std::string& bench_name) {
   CaptureReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter, "^" + bench_name + "$");
+  // Google Benchmark appends "/real_time", "/repeats:1" to registered names.
+  benchmark::RunSpecifiedBenchmarks(&reporter, "^" + bench_name + "(/.*)?$");
   if (!reporter.error.empty() || reporter.seconds_per_call.empty()) {
     g_failure = reporter.error.empty() ? "benchmark did not run" : reporter.error;
     return -1;

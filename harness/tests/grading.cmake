@@ -1,0 +1,77 @@
+# The grader tested end to end (DESIGN.md: "the grader is tested, not trusted"), for every lab:
+#   labNN.grade.skeleton     the untouched skeleton grades to 0, every part "not implemented"
+#   labNN.grade.reference    the reference earns every correctness point this machine can grade;
+#                            performance parts run and record a ratio and spread (not asserted)
+#   labNN.grade.wrong.NAME   each known-wrong variant gets exactly its expected.json score
+#   labNN.grade.batch        a folder of submissions grades into one CSV row each
+# and once: aisys.check (the lab contract), aisys.handout (a student release that configures,
+# builds and grades to 0 on its own), aisys.report (a report from a short benchmark run), and
+# bad-input checks of the CLI.
+set(_aisys "$<TARGET_FILE:aisys>")
+set(_tests_dir "${CMAKE_CURRENT_SOURCE_DIR}")
+file(GLOB _labs LIST_DIRECTORIES true "${PROJECT_SOURCE_DIR}/labs/[0-9][0-9]-*")
+foreach(lab_dir IN LISTS _labs)
+  if(NOT EXISTS "${lab_dir}/lab.json")
+    continue()
+  endif()
+  get_filename_component(lab "${lab_dir}" NAME)
+  string(SUBSTRING "${lab}" 0 2 id)
+  set(ref "${PROJECT_SOURCE_DIR}/reference/${lab}")
+  set(labels "cpu;grading;lab${id}")
+  if(EXISTS "${ref}/expected/skeleton.json")
+    add_test(NAME lab${id}.grade.skeleton
+             COMMAND ${_aisys} grade ${id} --timeout 60 --expect "${ref}/expected/skeleton.json")
+  else()
+    # A student release: no expectations folder; the skeleton must still grade to 0 and exit 0.
+    add_test(NAME lab${id}.grade.skeleton COMMAND ${_aisys} grade ${id} --timeout 60)
+    set_tests_properties(lab${id}.grade.skeleton PROPERTIES PASS_REGULAR_EXPRESSION "total 0 / ")
+  endif()
+  set_tests_properties(lab${id}.grade.skeleton PROPERTIES LABELS "${labels}" TIMEOUT 900)
+  if(EXISTS "${ref}/expected/reference.json")
+    add_test(NAME lab${id}.grade.reference
+             COMMAND ${_aisys} grade ${id} --submission "${ref}" --quick --timeout 120
+                     --format junit --out "${CMAKE_CURRENT_BINARY_DIR}/grade-lab${id}-reference.xml"
+                     --expect "${ref}/expected/reference.json")
+    set_tests_properties(lab${id}.grade.reference PROPERTIES LABELS "${labels}" TIMEOUT 900)
+  endif()
+  file(GLOB variants LIST_DIRECTORIES true "${ref}/wrong/*")
+  foreach(variant IN LISTS variants)
+    if(NOT EXISTS "${variant}/expected.json")
+      continue()
+    endif()
+    get_filename_component(name "${variant}" NAME)
+    add_test(NAME lab${id}.grade.wrong.${name}
+             COMMAND ${_aisys} grade ${id} --submission "${variant}" --base "${ref}" --quick
+                     --timeout 20 --expect "${variant}/expected.json")
+    set_tests_properties(lab${id}.grade.wrong.${name} PROPERTIES LABELS "${labels}" TIMEOUT 900)
+  endforeach()
+  add_test(NAME lab${id}.grade.batch
+           COMMAND ${CMAKE_COMMAND} -DAISYS=${_aisys} -DLAB=${id} -DLAB_DIR=${lab_dir}
+                   -DWORK=${CMAKE_CURRENT_BINARY_DIR}/batch-lab${id} -P "${_tests_dir}/grade_batch.cmake")
+  set_tests_properties(lab${id}.grade.batch PROPERTIES LABELS "${labels}" TIMEOUT 900)
+endforeach()
+
+add_test(NAME aisys.check COMMAND ${_aisys} check)
+set_tests_properties(aisys.check PROPERTIES LABELS "cpu;grading")
+
+add_test(NAME aisys.unknown_lab COMMAND ${_aisys} grade 99)
+set_tests_properties(aisys.unknown_lab PROPERTIES LABELS "cpu;grading"
+                     PASS_REGULAR_EXPRESSION "unknown lab '99' \\(labs here: ")
+add_test(NAME aisys.missing_submission COMMAND ${_aisys} grade 01 --submission /nonexistent/folder)
+set_tests_properties(aisys.missing_submission PROPERTIES LABELS "cpu;grading"
+                     PASS_REGULAR_EXPRESSION "submission folder /nonexistent/folder does not exist")
+add_test(NAME aisys.bad_results_file
+         COMMAND ${_aisys} report --results "${PROJECT_SOURCE_DIR}/reports/tests/fixtures/broken-not-json.json"
+                 --out "${CMAKE_CURRENT_BINARY_DIR}/broken-report")
+set_tests_properties(aisys.bad_results_file PROPERTIES LABELS "cpu;grading;reports"
+                     PASS_REGULAR_EXPRESSION "broken-not-json.json: not valid JSON")
+
+add_test(NAME aisys.report
+         COMMAND ${CMAKE_COMMAND} -DAISYS=${_aisys} -DWORK=${CMAKE_CURRENT_BINARY_DIR}/report-test
+                 -P "${_tests_dir}/report_smoke.cmake")
+set_tests_properties(aisys.report PROPERTIES LABELS "cpu;reports" TIMEOUT 900)
+
+add_test(NAME aisys.handout
+         COMMAND ${CMAKE_COMMAND} -DAISYS=${_aisys} -DWORK=${CMAKE_CURRENT_BINARY_DIR}/handout-test
+                 -DGENERATOR=${CMAKE_GENERATOR} -P "${_tests_dir}/handout_test.cmake")
+set_tests_properties(aisys.handout PROPERTIES LABELS "cpu;handout" TIMEOUT 1800)

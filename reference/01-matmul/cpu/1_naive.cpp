@@ -5,27 +5,26 @@
 // not by arithmetic (about 2 FLOP per 4-8 bytes moved, far below the ~5 FLOP/byte ridge point).
 //
 // Run: aisys test 01 --impl reference    Bench: aisys bench 01 --impl reference
-#include "aisys/lab01/cpu_gemm.hpp"
-
 #include <cstddef>
+
+#include "aisys/lab01/cpu_gemm.hpp"
 
 namespace aisys::lab01 {
 
-void sgemm_naive(int M, int N, int K, float alpha, const float* A, int lda, const float* B,
-                 int ldb, float beta, float* C, int ldc) {
-    check_gemm_args("sgemm_naive", M, N, K, A, lda, B, ldb, C, ldc);
-    for (int i = 0; i < M; ++i) {
-        for (int j = 0; j < N; ++j) {
-            float acc = 0.0f;
-            for (int k = 0; k < K; ++k) {
-                acc += A[static_cast<std::size_t>(i) * lda + k] *
-                       B[static_cast<std::size_t>(k) * ldb + j];
-            }
-            float& c = C[static_cast<std::size_t>(i) * ldc + j];
-            // beta == 0: C is written without being read (it may hold NaN).
-            c = (beta == 0.0f) ? alpha * acc : alpha * acc + beta * c;
-        }
+void sgemm_naive(int M, int N, int K, float alpha, const float* A, int lda, const float* B, int ldb,
+                 float beta, float* C, int ldc) {
+  check_gemm_args("sgemm_naive", M, N, K, A, lda, B, ldb, C, ldc);
+  for (int i = 0; i < M; ++i) {
+    for (int j = 0; j < N; ++j) {
+      float acc = 0.0f;
+      for (int k = 0; k < K; ++k) {
+        acc += A[static_cast<std::size_t>(i) * lda + k] * B[static_cast<std::size_t>(k) * ldb + j];
+      }
+      float& c = C[static_cast<std::size_t>(i) * ldc + j];
+      // beta == 0: C is written without being read (it may hold NaN).
+      c = (beta == 0.0f) ? alpha * acc : alpha * acc + beta * c;
     }
+  }
 }
 
 }  // namespace aisys::lab01

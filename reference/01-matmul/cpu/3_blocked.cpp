@@ -7,11 +7,11 @@
 // so the loop is bound by L1 load/store throughput of the compiler-vectorized code (~2.5x stage 2).
 //
 // Run: aisys test 01 --impl reference    Bench: aisys bench 01 --impl reference
-#include "aisys/lab01/cpu_gemm.hpp"
-
 #include <algorithm>
 #include <cstddef>
 #include <vector>
+
+#include "aisys/lab01/cpu_gemm.hpp"
 
 namespace aisys::lab01 {
 namespace {
@@ -24,74 +24,74 @@ constexpr int kRows = 4;  // rows of C updated per pass over a row of B
 
 void sgemm_blocked(int M, int N, int K, float alpha, const float* A, int lda, const float* B,
                    int ldb, float beta, float* C, int ldc) {
-    check_gemm_args("sgemm_blocked", M, N, K, A, lda, B, ldb, C, ldc);
-    for (int i = 0; i < M; ++i) {
-        float* c = C + static_cast<std::size_t>(i) * ldc;
-        if (beta == 0.0f) {
-            std::fill(c, c + N, 0.0f);
-        } else if (beta != 1.0f) {
-            for (int j = 0; j < N; ++j) c[j] *= beta;
-        }
+  check_gemm_args("sgemm_blocked", M, N, K, A, lda, B, ldb, C, ldc);
+  for (int i = 0; i < M; ++i) {
+    float* c = C + static_cast<std::size_t>(i) * ldc;
+    if (beta == 0.0f) {
+      std::fill(c, c + N, 0.0f);
+    } else if (beta != 1.0f) {
+      for (int j = 0; j < N; ++j) c[j] *= beta;
     }
-    if (alpha == 0.0f || M == 0 || N == 0 || K == 0) return;
-    std::vector<float> bblk(static_cast<std::size_t>(std::min(kKC, K)) * std::min(kNC, N));
-    for (int jc = 0; jc < N; jc += kNC) {
-        const int nc = std::min(kNC, N - jc);
-        for (int pc = 0; pc < K; pc += kKC) {
-            const int kc = std::min(kKC, K - pc);
-            // Contiguous copy of the B block (row stride nc): no cache-set conflicts, L2-resident.
+  }
+  if (alpha == 0.0f || M == 0 || N == 0 || K == 0) return;
+  std::vector<float> bblk(static_cast<std::size_t>(std::min(kKC, K)) * std::min(kNC, N));
+  for (int jc = 0; jc < N; jc += kNC) {
+    const int nc = std::min(kNC, N - jc);
+    for (int pc = 0; pc < K; pc += kKC) {
+      const int kc = std::min(kKC, K - pc);
+      // Contiguous copy of the B block (row stride nc): no cache-set conflicts, L2-resident.
+      for (int k = 0; k < kc; ++k) {
+        const float* src = B + static_cast<std::size_t>(pc + k) * ldb + jc;
+        std::copy(src, src + nc, bblk.data() + static_cast<std::size_t>(k) * nc);
+      }
+      for (int i = 0; i < M; i += kRows) {
+        const int mr = std::min(kRows, M - i);
+        const float* a = A + static_cast<std::size_t>(i) * lda + pc;
+        float* c = C + static_cast<std::size_t>(i) * ldc + jc;
+        if (mr == kRows) {
+          float* __restrict c0 = c;
+          float* __restrict c1 = c + ldc;
+          float* __restrict c2 = c + 2 * static_cast<std::size_t>(ldc);
+          float* __restrict c3 = c + 3 * static_cast<std::size_t>(ldc);
+          int k = 0;
+          for (; k + 2 <= kc; k += 2) {
+            const float* __restrict b0 = bblk.data() + static_cast<std::size_t>(k) * nc;
+            const float* __restrict b1 = b0 + nc;
+            const float a00 = alpha * a[k], a01 = alpha * a[k + 1];
+            const float a10 = alpha * a[lda + k], a11 = alpha * a[lda + k + 1];
+            const float a20 = alpha * a[2 * static_cast<std::size_t>(lda) + k];
+            const float a21 = alpha * a[2 * static_cast<std::size_t>(lda) + k + 1];
+            const float a30 = alpha * a[3 * static_cast<std::size_t>(lda) + k];
+            const float a31 = alpha * a[3 * static_cast<std::size_t>(lda) + k + 1];
+            for (int j = 0; j < nc; ++j) {
+              const float x = b0[j], y = b1[j];
+              c0[j] += a00 * x + a01 * y;
+              c1[j] += a10 * x + a11 * y;
+              c2[j] += a20 * x + a21 * y;
+              c3[j] += a30 * x + a31 * y;
+            }
+          }
+          for (; k < kc; ++k) {
+            const float* __restrict b0 = bblk.data() + static_cast<std::size_t>(k) * nc;
+            for (int r = 0; r < kRows; ++r) {
+              const float ar = alpha * a[static_cast<std::size_t>(r) * lda + k];
+              float* __restrict cr = c + static_cast<std::size_t>(r) * ldc;
+              for (int j = 0; j < nc; ++j) cr[j] += ar * b0[j];
+            }
+          }
+        } else {
+          for (int r = 0; r < mr; ++r) {
+            float* __restrict cr = c + static_cast<std::size_t>(r) * ldc;
             for (int k = 0; k < kc; ++k) {
-                const float* src = B + static_cast<std::size_t>(pc + k) * ldb + jc;
-                std::copy(src, src + nc, bblk.data() + static_cast<std::size_t>(k) * nc);
+              const float ar = alpha * a[static_cast<std::size_t>(r) * lda + k];
+              const float* __restrict b0 = bblk.data() + static_cast<std::size_t>(k) * nc;
+              for (int j = 0; j < nc; ++j) cr[j] += ar * b0[j];
             }
-            for (int i = 0; i < M; i += kRows) {
-                const int mr = std::min(kRows, M - i);
-                const float* a = A + static_cast<std::size_t>(i) * lda + pc;
-                float* c = C + static_cast<std::size_t>(i) * ldc + jc;
-                if (mr == kRows) {
-                    float* __restrict c0 = c;
-                    float* __restrict c1 = c + ldc;
-                    float* __restrict c2 = c + 2 * static_cast<std::size_t>(ldc);
-                    float* __restrict c3 = c + 3 * static_cast<std::size_t>(ldc);
-                    int k = 0;
-                    for (; k + 2 <= kc; k += 2) {
-                        const float* __restrict b0 = bblk.data() + static_cast<std::size_t>(k) * nc;
-                        const float* __restrict b1 = b0 + nc;
-                        const float a00 = alpha * a[k], a01 = alpha * a[k + 1];
-                        const float a10 = alpha * a[lda + k], a11 = alpha * a[lda + k + 1];
-                        const float a20 = alpha * a[2 * static_cast<std::size_t>(lda) + k];
-                        const float a21 = alpha * a[2 * static_cast<std::size_t>(lda) + k + 1];
-                        const float a30 = alpha * a[3 * static_cast<std::size_t>(lda) + k];
-                        const float a31 = alpha * a[3 * static_cast<std::size_t>(lda) + k + 1];
-                        for (int j = 0; j < nc; ++j) {
-                            const float x = b0[j], y = b1[j];
-                            c0[j] += a00 * x + a01 * y;
-                            c1[j] += a10 * x + a11 * y;
-                            c2[j] += a20 * x + a21 * y;
-                            c3[j] += a30 * x + a31 * y;
-                        }
-                    }
-                    for (; k < kc; ++k) {
-                        const float* __restrict b0 = bblk.data() + static_cast<std::size_t>(k) * nc;
-                        for (int r = 0; r < kRows; ++r) {
-                            const float ar = alpha * a[static_cast<std::size_t>(r) * lda + k];
-                            float* __restrict cr = c + static_cast<std::size_t>(r) * ldc;
-                            for (int j = 0; j < nc; ++j) cr[j] += ar * b0[j];
-                        }
-                    }
-                } else {
-                    for (int r = 0; r < mr; ++r) {
-                        float* __restrict cr = c + static_cast<std::size_t>(r) * ldc;
-                        for (int k = 0; k < kc; ++k) {
-                            const float ar = alpha * a[static_cast<std::size_t>(r) * lda + k];
-                            const float* __restrict b0 = bblk.data() + static_cast<std::size_t>(k) * nc;
-                            for (int j = 0; j < nc; ++j) cr[j] += ar * b0[j];
-                        }
-                    }
-                }
-            }
+          }
         }
+      }
     }
+  }
 }
 
 }  // namespace aisys::lab01

@@ -1,0 +1,340 @@
+#!/usr/bin/env bash
+# ci/gpu.sh: the GPU run, used by the self-hosted GitHub runner (.github/workflows/gpu.yml) and by
+# hand on a lent GPU machine (no package manager, no network). The build dependencies (GoogleTest,
+# Google Benchmark, nlohmann_json, CLI11) come from a prefix folder made on a CPU machine by
+# ci/make-deps-prefix.sh. Steps, each with a header line and its elapsed time:
+#   context    DIR/context.json: GPU (nvidia-smi query), nvcc, commit, host, date, CPU model
+#   configure  cmake -G Ninja, Release, AISYS_CUDA=ON, architectures native, deps from PREFIX
+#   build      cmake --build
+#   test       ctest -L gpu (JUnit in DIR/ctest-gpu.xml)
+#   sanitize   compute-sanitizer memcheck, racecheck, synccheck over every GPU test binary
+#              (AISYS_SMALL_SIZES=1), one log each: DIR/sanitizer-<tool>-<binary>.log
+#   bench      `aisys bench <lab> --impl reference` for every lab: DIR/results-<lab>.json
+#   hooks      every executable ci/gpu.d/*.sh (lab-specific checks such as cuobjdump -sass),
+#              sourced in a subshell with AISYS_BUILD and AISYS_OUT set
+# A failed step does not stop the later ones; the exit status is 1 when any step failed.
+# The script never changes clocks, power limits, MIG or compute mode and never resets the GPU.
+#
+# Usage: ci/gpu.sh --deps PREFIX --out DIR [--build DIR] [--quick] [--steps LIST]
+#   --deps PREFIX  dependency prefix (from ci/make-deps-prefix.sh)
+#   --out DIR      where logs, context.json, JUnit XML and results JSON go (created)
+#   --build DIR    build folder (default: build/gpu)
+#   --quick        short benchmark runs (a smoke test, not a measurement)
+#   --steps LIST   comma-separated subset of: configure,build,test,sanitize,bench,hooks
+#                  (default: all; the context is always recorded). Lets a machine with a per-command
+#                  time limit run the build and the checks as separate calls on the same build folder.
+# Environment: AISYS_SANITIZER_TIMEOUT (seconds per compute-sanitizer run, default 1800).
+# Exit status: 0 every step passed, 1 a step failed, 2 bad arguments.
+set -uo pipefail
+
+readonly ALL_STEPS="configure,build,test,sanitize,bench,hooks"
+
+usage() {
+  cat <<'EOF'
+usage: ci/gpu.sh --deps PREFIX --out DIR [--build DIR] [--quick] [--steps LIST]
+  --deps PREFIX  dependency prefix made by ci/make-deps-prefix.sh (GTest, benchmark, nlohmann_json, CLI11)
+  --out DIR      output folder: context.json, step logs, ctest-gpu.xml, sanitizer logs, results-<lab>.json
+  --build DIR    build folder (default: build/gpu)
+  --quick        short benchmark runs (smoke test, not a measurement)
+  --steps LIST   comma-separated subset of configure,build,test,sanitize,bench,hooks (default: all)
+EOF
+}
+
+die_usage() {
+  echo "gpu.sh: $*" >&2
+  usage >&2
+  exit 2
+}
+
+DEPS=""
+OUT=""
+BUILD=""
+QUICK=0
+STEPS="$ALL_STEPS"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --deps) [[ $# -ge 2 && -n "$2" ]] || die_usage "--deps needs a folder"; DEPS="$2"; shift 2 ;;
+    --out) [[ $# -ge 2 && -n "$2" ]] || die_usage "--out needs a folder"; OUT="$2"; shift 2 ;;
+    --build) [[ $# -ge 2 && -n "$2" ]] || die_usage "--build needs a folder"; BUILD="$2"; shift 2 ;;
+    --steps) [[ $# -ge 2 && -n "$2" ]] || die_usage "--steps needs a list"; STEPS="$2"; shift 2 ;;
+    --quick) QUICK=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) die_usage "unknown argument '$1'" ;;
+  esac
+done
+[[ -n "$DEPS" ]] || die_usage "--deps PREFIX is required"
+[[ -n "$OUT" ]] || die_usage "--out DIR is required"
+[[ -d "$DEPS" ]] || die_usage "--deps $DEPS: no such folder (make it with ci/make-deps-prefix.sh on a CPU machine)"
+IFS=',' read -r -a _wanted <<<"$STEPS"
+for s in "${_wanted[@]}"; do
+  [[ ",$ALL_STEPS," == *",$s,"* ]] || die_usage "--steps: unknown step '$s' (known: $ALL_STEPS)"
+done
+wanted() { [[ ",$STEPS," == *",$1,"* ]]; }
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
+SRC="$(pwd)"
+DEPS="$(cd "$DEPS" && pwd)"
+mkdir -p "$OUT" || die_usage "--out $OUT: cannot create it"
+OUT="$(cd "$OUT" && pwd)"
+BUILD="${BUILD:-build/gpu}"
+mkdir -p "$BUILD" || die_usage "--build $BUILD: cannot create it"
+BUILD="$(cd "$BUILD" && pwd)"
+SANITIZER_TIMEOUT="${AISYS_SANITIZER_TIMEOUT:-1800}"
+
+# Shared libraries of the prefix (libbenchmark, optional OpenBLAS and its Fortran runtime) must be
+# found at run time by every test and benchmark binary and by what those load.
+for d in "$DEPS"/lib/*-linux-gnu/openblas-pthread "$DEPS"/lib/*-linux-gnu "$DEPS/lib64" "$DEPS/lib"; do
+  [[ -d "$d" ]] && export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+done
+
+# --- step bookkeeping ---------------------------------------------------------------------------
+declare -a RESULTS=()
+FAILED=0
+T0=$SECONDS
+
+# run_step NAME COMMAND...: header, command (output to the terminal and DIR/step-NAME.log), footer.
+run_step() {
+  local name="$1"
+  shift
+  local start=$SECONDS rc
+  printf '\n==== [gpu.sh] %s  (%s)\n' "$name" "$(date '+%Y-%m-%d %H:%M:%S')"
+  "$@" 2>&1 | tee "$OUT/step-$name.log"
+  rc=${PIPESTATUS[0]}
+  local took=$((SECONDS - start))
+  if [[ $rc -eq 0 ]]; then
+    printf '==== [gpu.sh] %s: ok (%ds)\n' "$name" "$took"
+    RESULTS+=("ok      ${took}s  $name")
+  else
+    printf '==== [gpu.sh] %s: FAILED with status %d (%ds)\n' "$name" "$rc" "$took"
+    RESULTS+=("FAILED  ${took}s  $name (status $rc, log step-$name.log)")
+    FAILED=1
+  fi
+  return 0
+}
+
+skip_step() {
+  printf '\n==== [gpu.sh] %s: skipped (%s)\n' "$1" "$2"
+  RESULTS+=("skipped     $1 ($2)")
+}
+
+# --- context ------------------------------------------------------------------------------------
+json_str() {  # a JSON string literal (or null for an empty argument)
+  local s="$1"
+  if [[ -z "$s" ]]; then printf 'null'; return; fi
+  s="${s//\\/\\\\}"
+  s="${s//\"/\\\"}"
+  s="${s//$'\n'/\\n}"
+  s="${s//$'\r'/\\r}"
+  s="${s//$'\t'/\\t}"
+  s="$(printf '%s' "$s" | tr -d '\000-\010\013\014\016-\037')"
+  printf '"%s"' "$s"
+}
+
+trim() { local s="$1"; s="${s#"${s%%[![:space:]]*}"}"; printf '%s' "${s%"${s##*[![:space:]]}"}"; }
+
+record_context() {
+  local rc=0 gpus="" line nvcc_text nvcc_release commit="" commit_source="none" dirty="null"
+  local -a f
+  # Read-only queries only: nothing here changes the GPU's settings.
+  if command -v nvidia-smi >/dev/null 2>&1; then
+    local smi
+    if smi="$(nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,clocks.mem,memory.total,compute_cap --format=csv,noheader 2>&1)"; then
+      while IFS= read -r line; do
+        [[ -z "$line" ]] && continue
+        IFS=',' read -r -a f <<<"$line"
+        gpus+="${gpus:+,}
+    {\"name\": $(json_str "$(trim "${f[0]:-}")"), \"driver_version\": $(json_str "$(trim "${f[1]:-}")"), \"clocks_sm\": $(json_str "$(trim "${f[2]:-}")"), \"clocks_max_sm\": $(json_str "$(trim "${f[3]:-}")"), \"clocks_mem\": $(json_str "$(trim "${f[4]:-}")"), \"memory_total\": $(json_str "$(trim "${f[5]:-}")"), \"compute_cap\": $(json_str "$(trim "${f[6]:-}")"), \"raw\": $(json_str "$line")}"
+      done <<<"$smi"
+      echo "nvidia-smi: $smi"
+    else
+      echo "nvidia-smi failed: $smi" >&2
+      rc=1
+    fi
+  else
+    echo "nvidia-smi: not found" >&2
+    rc=1
+  fi
+  if command -v nvcc >/dev/null 2>&1; then
+    nvcc_text="$(nvcc --version 2>&1)"
+    nvcc_release="$(printf '%s\n' "$nvcc_text" | grep -m1 'release' || true)"
+    echo "nvcc: $nvcc_release"
+  else
+    nvcc_text=""
+    nvcc_release=""
+    echo "nvcc: not found on PATH" >&2
+    rc=1
+  fi
+  if command -v git >/dev/null 2>&1 && commit="$(git -C "$SRC" rev-parse HEAD 2>/dev/null)"; then
+    commit_source="git"
+    if [[ -n "$(git -C "$SRC" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then dirty=true; else dirty=false; fi
+  elif [[ -f "$SRC/COMMIT" ]]; then
+    commit="$(trim "$(head -c 200 "$SRC/COMMIT")")"
+    commit_source="COMMIT file"
+  else
+    commit=""
+  fi
+  echo "commit: ${commit:-unknown} (${commit_source})"
+  local cpu
+  cpu="$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | sed 's/^[^:]*:[[:space:]]*//')"
+  [[ -n "$cpu" ]] || cpu="$(lscpu 2>/dev/null | grep -m1 'Model name' | sed 's/^[^:]*:[[:space:]]*//')"
+  local cmake_version
+  cmake_version="$(cmake --version 2>/dev/null | head -n1)"
+  {
+    printf '{\n  "schema": "aisys.gpu-context/1",\n'
+    printf '  "date": %s,\n' "$(json_str "$(date -u '+%Y-%m-%dT%H:%M:%SZ')")"
+    printf '  "hostname": %s,\n' "$(json_str "$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname 2>/dev/null)")"
+    printf '  "cpu_model": %s,\n' "$(json_str "$cpu")"
+    printf '  "gpus": [%s\n  ],\n' "$gpus"
+    printf '  "nvcc_release": %s,\n' "$(json_str "$nvcc_release")"
+    printf '  "nvcc_version": %s,\n' "$(json_str "$nvcc_text")"
+    printf '  "cmake": %s,\n' "$(json_str "$cmake_version")"
+    printf '  "commit": %s,\n' "$(json_str "$commit")"
+    printf '  "commit_source": %s,\n' "$(json_str "$commit_source")"
+    printf '  "worktree_dirty": %s,\n' "$dirty"
+    printf '  "deps_prefix": %s,\n' "$(json_str "$DEPS")"
+    printf '  "build_dir": %s,\n' "$(json_str "$BUILD")"
+    printf '  "quick": %s\n}\n' "$([[ $QUICK -eq 1 ]] && echo true || echo false)"
+  } >"$OUT/context.json.tmp" && mv "$OUT/context.json.tmp" "$OUT/context.json"
+  echo "wrote $OUT/context.json"
+  return "$rc"
+}
+
+# --- steps --------------------------------------------------------------------------------------
+do_configure() {
+  cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DAISYS_CUDA=ON \
+    -DAISYS_CUDA_ARCHITECTURES=native -DCMAKE_PREFIX_PATH="$DEPS" -DAISYS_OPENBLAS=AUTO
+}
+
+do_build() {
+  cmake --build "$BUILD"
+}
+
+do_test() {
+  local n
+  n="$(ctest --test-dir "$BUILD" -L gpu -N 2>/dev/null | sed -n 's/^Total Tests: *//p')"
+  echo "GPU tests registered: ${n:-?}"
+  ctest --test-dir "$BUILD" -L gpu --output-on-failure --output-junit "$OUT/ctest-gpu.xml"
+}
+
+# The executables behind the CTest tests labelled gpu (first word of each test command that is an
+# executable under the build folder), plus any *_cuda_tests / lab*_cuda* binary found there.
+gpu_test_binaries() {
+  {
+    ctest --test-dir "$BUILD" -L gpu -N -V 2>/dev/null |
+      sed -n 's/^[0-9]*: Test command: *//p' | while IFS= read -r cmd; do
+        local exe="${cmd%% *}"
+        exe="${exe#\"}"
+        exe="${exe%\"}"
+        [[ "$exe" == "$BUILD"/* && -f "$exe" && -x "$exe" ]] && printf '%s\n' "$exe"
+      done
+    find "$BUILD" -type f -perm -u+x \( -name '*_cuda_tests' -o -name 'lab*_cuda*' \) \
+      -not -path '*/CMakeFiles/*' -not -path '*/grading/*' -not -name '*.*' 2>/dev/null
+  } | sort -u
+}
+
+do_sanitize() {
+  if ! command -v compute-sanitizer >/dev/null 2>&1; then
+    echo "compute-sanitizer: not found on PATH" >&2
+    return 1
+  fi
+  local -a bins
+  mapfile -t bins < <(gpu_test_binaries)
+  if [[ ${#bins[@]} -eq 0 ]]; then
+    echo "no GPU test binaries under $BUILD (is CUDA compiled? see step-configure.log)" >&2
+    return 1
+  fi
+  local -a killer=()
+  command -v timeout >/dev/null 2>&1 && killer=(timeout --kill-after=30 "$SANITIZER_TIMEOUT")
+  local failures=0 tool bin name log rc summary
+  for tool in memcheck racecheck synccheck; do
+    for bin in "${bins[@]}"; do
+      name="$(basename "$bin")"
+      log="$OUT/sanitizer-$tool-$name.log"
+      local start=$SECONDS
+      (cd "$(dirname "$bin")" &&
+        AISYS_SMALL_SIZES=1 "${killer[@]}" compute-sanitizer --tool "$tool" --error-exitcode 1 \
+          --print-limit 100 "$bin") >"$log" 2>&1
+      rc=$?
+      summary="$(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$log" | tail -n1)"
+      if [[ $rc -eq 0 ]]; then
+        printf '  ok      %-10s %-40s %4ds  %s\n' "$tool" "$name" $((SECONDS - start)) "$summary"
+      else
+        printf '  FAILED  %-10s %-40s %4ds  status %d  %s  (%s)\n' "$tool" "$name" $((SECONDS - start)) \
+          "$rc" "$summary" "$(basename "$log")"
+        failures=$((failures + 1))
+      fi
+    done
+  done
+  echo "sanitizer runs failed: $failures of $((3 * ${#bins[@]}))"
+  [[ $failures -eq 0 ]]
+}
+
+do_bench() {
+  local aisys="$BUILD/aisys" list rc=0 lab
+  [[ -x "$aisys" ]] || { echo "$aisys: not built" >&2; return 1; }
+  list="$("$aisys" list)" || { echo "aisys list failed" >&2; return 1; }
+  local -a labs
+  mapfile -t labs < <(printf '%s\n' "$list" | grep -oE '^[0-9][0-9]-[a-z0-9-]+')
+  if [[ ${#labs[@]} -eq 0 ]]; then
+    echo "aisys list shows no labs" >&2
+    return 1
+  fi
+  local -a extra=()
+  [[ $QUICK -eq 1 ]] && extra=(--quick)
+  for lab in "${labs[@]}"; do
+    echo "--- aisys bench $lab --impl reference ${extra[*]}"
+    if ! "$aisys" bench "$lab" --impl reference --out "$OUT/results-$lab.json" "${extra[@]}"; then
+      echo "--- aisys bench $lab: FAILED" >&2
+      rc=1
+    fi
+  done
+  return "$rc"
+}
+
+# A hook runs in a subshell so that its `exit`, `cd` or `set` cannot end or change this script.
+run_hook() {
+  (
+    export AISYS_BUILD="$BUILD" AISYS_OUT="$OUT" AISYS_SOURCE="$SRC"
+    cd "$SRC" || exit 1
+    # shellcheck source=/dev/null
+    source "$1"
+  )
+}
+
+# --- main ---------------------------------------------------------------------------------------
+echo "gpu.sh: source $SRC, build $BUILD, deps $DEPS, out $OUT, steps $STEPS$([[ $QUICK -eq 1 ]] && echo ', quick')"
+run_step context record_context
+
+if wanted configure; then run_step configure do_configure; else skip_step configure "not in --steps"; fi
+if wanted build; then run_step build do_build; else skip_step build "not in --steps"; fi
+if [[ ! -f "$BUILD/build.ninja" ]]; then
+  for s in test sanitize bench; do wanted "$s" && skip_step "$s" "no configured build in $BUILD"; done
+else
+  if wanted test; then run_step test do_test; fi
+  if wanted sanitize; then run_step sanitize do_sanitize; fi
+  if wanted bench; then run_step bench do_bench; fi
+fi
+if wanted hooks; then
+  shopt -s nullglob
+  hooks=("$SRC"/ci/gpu.d/*.sh)
+  shopt -u nullglob
+  for h in "${hooks[@]}"; do
+    if [[ -x "$h" ]]; then
+      run_step "hook-$(basename "$h" .sh)" run_hook "$h"
+    else
+      skip_step "hook-$(basename "$h" .sh)" "not executable"
+    fi
+  done
+  [[ ${#hooks[@]} -eq 0 ]] && echo "no hooks in ci/gpu.d/"
+fi
+
+{
+  printf '\n==== [gpu.sh] summary (%ds in all)\n' $((SECONDS - T0))
+  printf '  %s\n' "${RESULTS[@]}"
+} | tee "$OUT/summary.txt"
+if [[ $FAILED -ne 0 ]]; then
+  echo "gpu.sh: some steps FAILED (logs in $OUT)"
+  exit 1
+fi
+echo "gpu.sh: every step passed (results in $OUT)"
+exit 0

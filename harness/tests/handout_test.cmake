@@ -1,0 +1,41 @@
+# CTest script: `aisys handout` cuts a student release that has no reference/, no hidden tests and
+# no .git, and that configures, builds and grades (to 0) on its own. Variables: AISYS, WORK,
+# GENERATOR.
+file(REMOVE_RECURSE "${WORK}")
+execute_process(COMMAND "${AISYS}" handout --out "${WORK}/release" RESULT_VARIABLE rc
+                OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "aisys handout exited ${rc}:\n${out}\n${err}")
+endif()
+foreach(forbidden reference .git)
+  if(EXISTS "${WORK}/release/${forbidden}")
+    message(FATAL_ERROR "the handout contains ${forbidden}")
+  endif()
+endforeach()
+file(GLOB_RECURSE hidden LIST_DIRECTORIES true "${WORK}/release/*hidden_tests*")
+if(hidden)
+  message(FATAL_ERROR "the handout contains hidden tests: ${hidden}")
+endif()
+# CUDA off: the handout's own build is checked here, CUDA compilation is checked by the main build.
+execute_process(COMMAND "${CMAKE_COMMAND}" -S "${WORK}/release" -B "${WORK}/release/build/default"
+                        -G "${GENERATOR}" -DCMAKE_BUILD_TYPE=Release -DAISYS_CUDA=OFF
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the handout does not configure:\n${out}\n${err}")
+endif()
+execute_process(COMMAND "${CMAKE_COMMAND}" --build "${WORK}/release/build/default"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the handout does not build:\n${out}\n${err}")
+endif()
+execute_process(COMMAND "${WORK}/release/build/default/aisys" check RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the handout breaks the lab contract:\n${out}")
+endif()
+execute_process(COMMAND "${WORK}/release/build/default/aisys" grade 01 --timeout 60
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "total 0 / 100")
+  message(FATAL_ERROR "the handout's skeleton does not grade to 0 (exit ${rc}):\n${out}\n${err}")
+endif()
+message(STATUS "handout ok: configures, builds, grades to 0")
+file(REMOVE_RECURSE "${WORK}")
