@@ -90,6 +90,27 @@ void candidate_benchmark(benchmark::State& state) {
 void baseline_benchmark(benchmark::State& state) {
   for (auto _ : state) g_fixture->run_baseline();
 }
+// GPU work: the iteration's time is what the device measured (CUDA events), not the wall clock.
+void candidate_benchmark_manual(benchmark::State& state) {
+  for (auto _ : state) {
+    const double s = g_fixture->timed_candidate();
+    if (s < 0) {
+      state.SkipWithError("timed_candidate() is not implemented by this fixture");
+      break;
+    }
+    state.SetIterationTime(s);
+  }
+}
+void baseline_benchmark_manual(benchmark::State& state) {
+  for (auto _ : state) {
+    const double s = g_fixture->timed_baseline();
+    if (s < 0) {
+      state.SkipWithError("timed_baseline() is not implemented by this fixture");
+      break;
+    }
+    state.SetIterationTime(s);
+  }
+}
 
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
@@ -129,6 +150,10 @@ std::string escape_regex(const std::string& s) {
   return std::regex_replace(s, special, R"(\$&)");
 }
 
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 Measurement measure_pairs(const Case& c, const Options& opt, double elapsed_start) {
   Measurement m;
   const std::string cand = escape_regex(c.name) + "/candidate";
@@ -147,18 +172,46 @@ Measurement measure_pairs(const Case& c, const Options& opt, double elapsed_star
     m.candidate_s.push_back(tc);
     m.baseline_s.push_back(tb);
     m.ratios.push_back(tb / tc);
-    std::fprintf(stderr, "\r[lab %s] %-32s pair %2d/%d  ratio %.3f  elapsed %.1fs   ", c.lab.c_str(),
-                 c.name.c_str(), p + 1, opt.pairs, tb / tc,
-                 std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count() - elapsed_start);
-    std::fflush(stderr);
+    // Progress (lab, case, pair, elapsed) on a terminal; logs get one line per case instead.
+    if (::isatty(STDERR_FILENO)) {
+      std::fprintf(stderr, "\r[lab %s] %-32s pair %2d/%d  ratio %.3f  elapsed %.1fs   ", c.lab.c_str(),
+                   c.name.c_str(), p + 1, opt.pairs, tb / tc, now_s() - elapsed_start);
+      std::fflush(stderr);
+    }
   }
   m.ratio = median(m.ratios);
   m.spread = m.ratio > 0 ? (quantile(m.ratios, 0.75) - quantile(m.ratios, 0.25)) / m.ratio : 0;
   return m;
 }
 
-double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+// A case scored by a metric: `pairs` evaluations of each side, interleaved; r_i oriented so that
+// higher is better.
+nlohmann::json measure_metric_case(const Case& c, const Options& opt, Fixture& fixture,
+                                   nlohmann::json rec) {
+  std::vector<double> cand, base, ratios;
+  for (int p = 0; p < opt.pairs; ++p) {
+    const double vc = fixture.candidate_metric();
+    const double vb = fixture.baseline_metric();
+    cand.push_back(vc);
+    base.push_back(vb);
+    const bool lower_is_better = c.metric.better == "lower";
+    const double num = lower_is_better ? vb : vc, den = lower_is_better ? vc : vb;
+    if (!(den > 0)) {
+      rec["error"] = "metric " + c.metric.name + " is not positive, so no ratio can be formed";
+      return rec;
+    }
+    ratios.push_back(num / den);
+  }
+  const double ratio = median(ratios);
+  rec["metric"] = {{"name", c.metric.name}, {"value", median(cand)}, {"unit", c.metric.unit},
+                   {"better", c.metric.better}};
+  rec["baseline"] = {{"name", c.baseline}, {"metric_value", median(base)}};
+  rec["ratio_to_baseline"] = ratio;
+  rec["spread"] = ratio > 0 ? (quantile(ratios, 0.75) - quantile(ratios, 0.25)) / ratio : 0.0;
+  rec["pairs"] = static_cast<int>(ratios.size());
+  rec["reruns"] = 0;
+  rec["ratios"] = ratios;
+  return rec;
 }
 
 nlohmann::json measure_case(const Case& c, const Options& opt, const ceilings::Ceilings* ceil) {
@@ -193,6 +246,7 @@ nlohmann::json measure_case(const Case& c, const Options& opt, const ceilings::C
     return rec;
   }
   g_failure.clear();
+  if (!c.metric.name.empty()) return measure_metric_case(c, opt, *fixture, std::move(rec));
   Measurement m;
   int reruns = 0;
   try {
@@ -205,7 +259,8 @@ nlohmann::json measure_case(const Case& c, const Options& opt, const ceilings::C
   } catch (const std::exception& e) {
     g_failure = std::string("candidate threw: ") + e.what();
   }
-  std::fprintf(stderr, "\n");
+  if (::isatty(STDERR_FILENO)) std::fprintf(stderr, "\n");
+  else std::fprintf(stderr, "[lab %s] %s: %zu pairs, %d re-runs, %.1fs\n", c.lab.c_str(), c.name.c_str(), m.ratios.size(), reruns, now_s() - start);
   if (m.ratios.empty()) {
     rec["error"] = g_failure.empty() ? "not measured" : g_failure;
     return rec;
@@ -345,8 +400,14 @@ int run_benchmarks(int argc, char** argv, const char* impl, const char* lab_sour
   benchmark::Initialize(&gb_argc, rest.data());
   if (benchmark::ReportUnrecognizedArguments(gb_argc, rest.data())) return 2;
   for (const auto* c : selected) {
-    benchmark::RegisterBenchmark((c->name + "/candidate").c_str(), candidate_benchmark)->UseRealTime()->Repetitions(1);
-    benchmark::RegisterBenchmark((c->name + "/baseline").c_str(), baseline_benchmark)->UseRealTime()->Repetitions(1);
+    if (!c->metric.name.empty()) continue;  // not timed
+    if (c->manual_time) {
+      benchmark::RegisterBenchmark((c->name + "/candidate").c_str(), candidate_benchmark_manual)->UseManualTime()->Repetitions(1);
+      benchmark::RegisterBenchmark((c->name + "/baseline").c_str(), baseline_benchmark_manual)->UseManualTime()->Repetitions(1);
+    } else {
+      benchmark::RegisterBenchmark((c->name + "/candidate").c_str(), candidate_benchmark)->UseRealTime()->Repetitions(1);
+      benchmark::RegisterBenchmark((c->name + "/baseline").c_str(), baseline_benchmark)->UseRealTime()->Repetitions(1);
+    }
   }
 
   const int lock = acquire_lock();
@@ -372,6 +433,11 @@ int run_benchmarks(int argc, char** argv, const char* impl, const char* lab_sour
     if (rec.contains("error")) {
       ++errors;
       std::fprintf(stderr, "[lab %s] %s: %s\n", c->lab.c_str(), c->name.c_str(), rec["error"].get<std::string>().c_str());
+    } else if (rec.contains("metric")) {
+      std::printf("%-34s %s %.4g %s  baseline %.4g  ratio %.3f (spread %.1f%%)\n", c->name.c_str(),
+                  c->metric.name.c_str(), rec["metric"]["value"].get<double>(), c->metric.unit.c_str(),
+                  rec["baseline"]["metric_value"].get<double>(), rec["ratio_to_baseline"].get<double>(),
+                  rec["spread"].get<double>() * 100);
     } else {
       std::printf("%-34s %9.3f ms  %8.1f GFLOP/s  baseline %8.1f GFLOP/s  ratio %.3f (spread %.1f%%)%s\n",
                   c->name.c_str(), rec["time_s"].get<double>() * 1e3,

@@ -3,6 +3,7 @@
 #   labNN.grade.reference    the reference earns every correctness point this machine can grade;
 #                            performance parts run and record a ratio and spread (not asserted)
 #   labNN.grade.wrong.NAME   each known-wrong variant gets exactly its expected.json score
+#   labNN.grade.one-stage    a submission with only the first stage written passes that part
 #   labNN.grade.batch        a folder of submissions grades into one CSV row each
 # and once: aisys.check (the lab contract), aisys.handout (a student release that configures,
 # builds and grades to 0 on its own), aisys.report (a report from a short benchmark run), and
@@ -33,6 +34,15 @@ foreach(lab_dir IN LISTS _labs)
                      --format junit --out "${CMAKE_CURRENT_BINARY_DIR}/grade-lab${id}-reference.xml"
                      --expect "${ref}/expected/reference.json")
     set_tests_properties(lab${id}.grade.reference PROPERTIES LABELS "${labels}" TIMEOUT 900)
+  endif()
+  if(EXISTS "${ref}/expected/one-stage.json")
+    file(READ "${lab_dir}/lab.json" manifest)
+    string(JSON first_file GET "${manifest}" student_files 0)
+    add_test(NAME lab${id}.grade.one-stage
+             COMMAND ${CMAKE_COMMAND} -DAISYS=${_aisys} -DLAB=${id} -DSOURCE_FILE=${ref}/${first_file}
+                     -DREL=${first_file} -DEXPECT=${ref}/expected/one-stage.json
+                     -DWORK=${CMAKE_CURRENT_BINARY_DIR}/one-stage-lab${id} -P "${_tests_dir}/grade_one_stage.cmake")
+    set_tests_properties(lab${id}.grade.one-stage PROPERTIES LABELS "${labels}" TIMEOUT 900)
   endif()
   file(GLOB variants LIST_DIRECTORIES true "${ref}/wrong/*")
   foreach(variant IN LISTS variants)

@@ -10,7 +10,8 @@
 //   3. times `pairs` interleaved pairs (candidate then baseline, then baseline then candidate, ...),
 //      each side timed by Google Benchmark for at least `min_time` seconds,
 //   4. checks the outputs of the last timed calls again (anti-gaming),
-//   5. reports r_i = t_baseline,i / t_candidate,i: ratio_to_baseline = median(r_i) and
+//   5. reports r_i = t_baseline,i / t_candidate,i (for a metric case: baseline / candidate when
+//      lower is better, candidate / baseline when higher is): ratio_to_baseline = median(r_i) and
 //      spread = IQR(r_i) / median(r_i); when spread > 10% the case is measured once more and the
 //      measurement with the smaller spread is kept (`reruns` counts it),
 // all under a machine-wide lock so that two runs on one machine never time each other.
@@ -33,6 +34,25 @@ class Fixture {
   // Checks the output of the most recent call of each side; returns "" when right, else why not.
   virtual std::string check_candidate() = 0;
   virtual std::string check_baseline() = 0;
+  // GPU work (Case::manual_time): one call each, returning its seconds as measured on the device
+  // (CUDA events around the work on the fixture's stream: see cuda_timer.hpp), not the wall clock.
+  virtual double timed_candidate() {
+    run_candidate();
+    return -1;
+  }
+  virtual double timed_baseline() {
+    run_baseline();
+    return -1;
+  }
+  // A case scored by another metric (Case::metric): one evaluation each (e.g. the average job
+  // completion time of a simulated trace, the bubble fraction of a schedule).
+  virtual double candidate_metric() { return 0; }
+  virtual double baseline_metric() { return 0; }
+};
+
+// A non-time metric: name ("avg_jct"), unit ("s"), better ("lower" | "higher").
+struct Metric {
+  std::string name, unit, better;
 };
 
 struct Case {
@@ -47,6 +67,9 @@ struct Case {
   double flops = 0;         // floating-point operations per call (2 M N K for GEMM)
   double bytes = 0;         // compulsory memory traffic per call, for the roofline
   std::string baseline;     // "openblas"
+  bool manual_time = false; // GPU work: Google Benchmark manual time from Fixture::timed_*()
+  Metric metric;            // set (name non-empty): scored by this metric instead of time; the
+                            // ratio is oriented so that higher is better
   std::function<std::unique_ptr<Fixture>()> make_fixture;
 };
 

@@ -16,7 +16,7 @@
 //   5      cpu/5_multithreaded.cpp         sgemm_multithreaded     stage 4 on every core (OpenMP)
 //
 // sgemm_microkernel() (lab code, src/microkernel_dispatch.cpp) calls the AVX-512 stage when the CPU
-// has AVX-512F/BW/VL and the AVX2 stage otherwise. Invalid arguments (negative sizes, a leading
+// has AVX-512F/BW/VL/DQ and the AVX2 stage otherwise. Invalid arguments (negative sizes, a leading
 // dimension smaller than the row) throw aisys::InvalidArgument from check_gemm_args().
 #pragma once
 
