@@ -87,6 +87,12 @@ std::string first_line(const std::string& s) {
 // The first informative line of a GoogleTest failure: the "file:line" (or "unknown file") line
 // that GoogleTest puts first is dropped.
 std::string failure_summary(const std::string& failure) {
+  // ASSERT_TRUE(assertion result): the explanation follows "Actual: false (".
+  const std::string actual = "Actual: false (";
+  if (const auto at = failure.find(actual); at != std::string::npos) {
+    std::string text = first_line(failure.substr(at + actual.size()));
+    return text.size() > 300 ? text.substr(0, 300) + "..." : text;
+  }
   std::istringstream in(failure);
   std::string line;
   std::string first;
