@@ -25,6 +25,7 @@
 #                  time limit run the build and the checks as separate calls on the same build folder.
 # Environment: AISYS_SANITIZER_TIMEOUT (seconds per compute-sanitizer run, default 1800).
 # Exit status: 0 every step passed, 1 a step failed, 2 bad arguments.
+# shellcheck disable=SC2317  # the step functions are called indirectly, through run_step
 set -uo pipefail
 
 readonly ALL_STEPS="configure,build,test,sanitize,bench,hooks"
@@ -213,7 +214,8 @@ do_test() {
   local n
   n="$(ctest --test-dir "$BUILD" -L gpu -N 2>/dev/null | sed -n 's/^Total Tests: *//p')"
   echo "GPU tests registered: ${n:-?}"
-  ctest --test-dir "$BUILD" -L gpu --output-on-failure --output-junit "$OUT/ctest-gpu.xml"
+  # No test labelled gpu in a CUDA build means CUDA was not compiled in: an error, not a pass.
+  ctest --test-dir "$BUILD" -L gpu --no-tests=error --output-on-failure --output-junit "$OUT/ctest-gpu.xml"
 }
 
 # The executables behind the CTest tests labelled gpu (first word of each test command that is an

@@ -85,8 +85,11 @@ std::vector<std::string> check_lab_contract(const std::string& source_dir) {
         problems.push_back("reference/" + name + ": no wrong/ (known-wrong variants that test the grader)");
       } else {
         for (const auto& w : fs::directory_iterator(ref / "wrong")) {
-          if (w.is_directory() && !fs::is_regular_file(w.path() / "expected.json")) {
-            problems.push_back("reference/" + name + "/wrong/" + w.path().filename().string() + ": no expected.json");
+          if (!w.is_directory()) continue;
+          for (const char* needed : {"expected.json", "change.patch"}) {
+            if (!fs::is_regular_file(w.path() / needed)) {
+              problems.push_back("reference/" + name + "/wrong/" + w.path().filename().string() + ": no " + needed);
+            }
           }
         }
       }

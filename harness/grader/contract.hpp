@@ -2,7 +2,7 @@
 // test, so CI depends on no file outside the repository. For every labs/NN-slug: lab.json valid;
 // every student file in skeleton/ with a TODO(student) marker and, where reference/ exists, in the
 // reference too; the handout README has its sections in order; tests/ exists; the reference has
-// wrong/ variants, each with an expected.json; nothing under labs/ names a solution folder.
+// wrong/ variants, each a change.patch with an expected.json; nothing under labs/ names a solution folder.
 #pragma once
 
 #include <string>

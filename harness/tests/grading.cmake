@@ -46,13 +46,13 @@ foreach(lab_dir IN LISTS _labs)
   endif()
   file(GLOB variants LIST_DIRECTORIES true "${ref}/wrong/*")
   foreach(variant IN LISTS variants)
-    if(NOT EXISTS "${variant}/expected.json")
+    if(NOT EXISTS "${variant}/expected.json" OR NOT EXISTS "${variant}/change.patch")
       continue()
     endif()
     get_filename_component(name "${variant}" NAME)
     add_test(NAME lab${id}.grade.wrong.${name}
-             COMMAND ${_aisys} grade ${id} --submission "${variant}" --base "${ref}" --quick
-                     --timeout 20 --expect "${variant}/expected.json")
+             COMMAND ${CMAKE_COMMAND} -DAISYS=${_aisys} -DLAB=${id} -DREF=${ref} -DVARIANT=${variant}
+                     -DWORK=${CMAKE_CURRENT_BINARY_DIR}/wrong-lab${id}-${name} -P "${_tests_dir}/grade_wrong.cmake")
     set_tests_properties(lab${id}.grade.wrong.${name} PROPERTIES LABELS "${labels}" TIMEOUT 900)
   endforeach()
   add_test(NAME lab${id}.grade.batch
