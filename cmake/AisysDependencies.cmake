@@ -5,9 +5,11 @@
 include_guard(GLOBAL)
 
 set(AISYS_SUMMARY "")
-macro(aisys_summary name status)
+function(aisys_summary name status)
+  string(REPLACE ";" ", " status "${status}")  # a list (e.g. architectures) stays one entry
   list(APPEND AISYS_SUMMARY "${name}|${status}")
-endmacro()
+  set(AISYS_SUMMARY "${AISYS_SUMMARY}" PARENT_SCOPE)
+endfunction()
 
 function(aisys_tristate_is_on var out)
   string(TOUPPER "${${var}}" v)
