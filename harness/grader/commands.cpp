@@ -246,6 +246,7 @@ int cmd_grade(const GradeArgs& a) {
       try {
         const auto r = aisys::grader::grade(o);
         csv += aisys::grader::csv_row(m, r);
+        std::fputs(aisys::grader::format_table(r).c_str(), stderr);  // the instructor sees why
       } catch (const GradingError& e) {
         // One submission that cannot be graded does not stop the batch; its row says why.
         aisys::grader::GradeResult r;
@@ -390,8 +391,10 @@ int cmd_handout(const std::string& out_arg) {
       const std::string name = e.path().filename().string();
       const fs::path rel = fs::relative(e.path(), src);
       // No solutions and no history: reference/, hidden tests, .git; no build trees.
-      if (name == ".git" || name == "hidden_tests" || name == "__pycache__" || name.rfind("build", 0) == 0 ||
-          name == "out" || rel == "reference" || e.path() == out || e.path() == tmp) {
+      const bool top_level = from == src;
+      const bool build_tree = e.is_directory() && top_level && (name == "build" || name.rfind("build-", 0) == 0 || name == "out");
+      if (name == ".git" || name == "hidden_tests" || name == "__pycache__" || build_tree ||
+          rel == "reference" || e.path() == out || e.path() == tmp) {
         continue;
       }
       if (e.is_symlink()) continue;

@@ -83,5 +83,6 @@ set_tests_properties(aisys.report PROPERTIES LABELS "cpu;reports" TIMEOUT 900)
 
 add_test(NAME aisys.handout
          COMMAND ${CMAKE_COMMAND} -DAISYS=${_aisys} -DWORK=${CMAKE_CURRENT_BINARY_DIR}/handout-test
-                 -DGENERATOR=${CMAKE_GENERATOR} -P "${_tests_dir}/handout_test.cmake")
+                 -DGENERATOR=${CMAKE_GENERATOR} -DSOURCE=${PROJECT_SOURCE_DIR}
+                 -P "${_tests_dir}/handout_test.cmake")
 set_tests_properties(aisys.handout PROPERTIES LABELS "cpu;handout" TIMEOUT 1800)

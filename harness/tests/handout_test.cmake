@@ -1,6 +1,6 @@
 # CTest script: `aisys handout` cuts a student release that has no reference/, no hidden tests and
-# no .git, and that configures, builds and grades (to 0) on its own. Variables: AISYS, WORK,
-# GENERATOR.
+# no .git but every other tracked file, and that configures, builds and grades (to 0) on its own.
+# Variables: AISYS, WORK, GENERATOR, SOURCE (the project's source folder).
 file(REMOVE_RECURSE "${WORK}")
 execute_process(COMMAND "${AISYS}" handout --out "${WORK}/release" RESULT_VARIABLE rc
                 OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -12,6 +12,16 @@ foreach(forbidden reference .git)
     message(FATAL_ERROR "the handout contains ${forbidden}")
   endif()
 endforeach()
+# Everything else is there: every file git tracks outside reference/.
+execute_process(COMMAND git -C "${SOURCE}" ls-files RESULT_VARIABLE rc OUTPUT_VARIABLE tracked)
+if(rc EQUAL 0)
+  string(REPLACE "\n" ";" tracked "${tracked}")
+  foreach(f IN LISTS tracked)
+    if(f AND NOT f MATCHES "^reference/" AND NOT f MATCHES "/hidden_tests/" AND NOT EXISTS "${WORK}/release/${f}")
+      message(FATAL_ERROR "the handout lacks ${f}")
+    endif()
+  endforeach()
+endif()
 file(GLOB_RECURSE everything LIST_DIRECTORIES true "${WORK}/release/*")
 set(hidden ${everything})
 list(FILTER hidden INCLUDE REGEX "/hidden_tests(/|$)")
