@@ -10,7 +10,7 @@
 // EXPECT is exact points (a number), a status string ("measured": the part ran and recorded a
 // ratio and spread, points not asserted; "skipped"; "not implemented"; ...), or an object
 // {"points": N, "status": "...", "message": "substring"}. A part with cpu_features that this CPU
-// lacks is accepted as skipped whatever is expected.
+// lacks, or a CUDA part in a build without CUDA, is accepted as skipped whatever is expected.
 #pragma once
 
 #include <string>

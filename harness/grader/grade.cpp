@@ -198,6 +198,45 @@ void run_correctness(const Manifest& m, const Part& part, const Workspace& w, co
   }
 }
 
+// On a GPU: the part's tests again under each compute-sanitizer tool it names (a missing
+// __syncthreads is a data race that racecheck reports even when the results happen to be right).
+void run_sanitizers(const Manifest& m, const Part& part, const Workspace& w, const GradeOptions& o,
+                    std::uint64_t seed, PartResult& pr) {
+  const std::string sanitizer = *config::kCudaBinDir ? std::string(config::kCudaBinDir) + "/compute-sanitizer" : "compute-sanitizer";
+  for (const auto& tool : part.sanitizers) {
+    RunOptions ro;
+    ro.timeout_s = 4 * o.timeout_s.value_or(m.timeout_s);  // sanitizers slow kernels down a lot
+    ro.output_file = w.root + "/sanitizer-" + tool + "-" + part.name + ".log";
+    ro.env = {{"AISYS_SEED", std::to_string(seed)}, {"AISYS_LAB", m.id}, {"AISYS_PART", part.name},
+              {"AISYS_IMPL", "submission"}, {"AISYS_SMALL_SIZES", "1"}};
+    RunResult r = run_process({sanitizer, "--tool", tool, "--error-exitcode", "86", w.tests_binary,
+                               "--gtest_filter=" + part.tests, "--gtest_color=no"}, ro);
+    if (r.ok()) continue;
+    pr.points = 0;
+    pr.output = tail(r.output);
+    if (r.exit_code == 86) {
+      pr.status = "failed";
+      std::string first;
+      std::istringstream lines(r.output);
+      std::string line;
+      while (std::getline(lines, line)) {
+        if (line.find("========= ") == 0 && line.find("ERROR SUMMARY") == std::string::npos &&
+            line.find("COMPUTE-SANITIZER") == std::string::npos) {
+          first = line.substr(10);
+          break;
+        }
+      }
+      pr.message = "compute-sanitizer " + tool + " reports errors: " + first;
+    } else {
+      pr.status = r.timed_out ? "timed out" : "crashed";
+      pr.message = "under compute-sanitizer " + tool + " the tests " + r.describe(ro.timeout_s);
+    }
+    return;
+  }
+  pr.message += "; clean under compute-sanitizer";
+  for (const auto& tool : part.sanitizers) pr.message += " " + tool;
+}
+
 void run_performance(const Manifest& m, const Part& part, const Workspace& w, const GradeOptions& o,
                      PartResult& pr) {
   const std::string out = w.root + "/bench-" + part.name + ".json";
@@ -209,7 +248,8 @@ void run_performance(const Manifest& m, const Part& part, const Workspace& w, co
   ro.env = {{"AISYS_LAB", m.id}, {"AISYS_PART", part.name}};
   std::vector<std::string> cmd = {w.bench_binary,
                                   "--aisys_filter=^" + std::regex_replace(part.benchmark, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") + "$",
-                                  "--aisys_out=" + out, "--aisys_impl=submission", "--aisys_no_ceilings"};
+                                  "--aisys_out=" + out, "--aisys_impl=submission"};
+  if (part.baseline != "roofline") cmd.push_back("--aisys_no_ceilings");  // not needed to score
   if (o.quick_benchmarks) cmd.push_back("--aisys_quick");
   std::fprintf(stderr, "[lab %s] %s: timing %s against %s...\n", m.id.c_str(), part.name.c_str(), part.benchmark.c_str(), part.baseline.c_str());
   RunResult r = run_process(cmd, ro);
@@ -241,7 +281,13 @@ void run_performance(const Manifest& m, const Part& part, const Workspace& w, co
     pr.message = rec["error"].get<std::string>();
     return;
   }
-  const double ratio = rec.value("ratio_to_baseline", 0.0);
+  const bool vs_roofline = part.baseline == "roofline";
+  if (vs_roofline && !rec.contains("fraction_of_roofline")) {
+    pr.status = "error";
+    pr.message = "the benchmark recorded no fraction_of_roofline (were the ceilings measured?)";
+    return;
+  }
+  const double ratio = vs_roofline ? rec["fraction_of_roofline"].get<double>() : rec.value("ratio_to_baseline", 0.0);
   pr.ratio = ratio;
   pr.spread = rec.value("spread", 0.0);
   const std::string arch = part.device == "gpu" ? gpu_arch() : "default";
@@ -324,14 +370,15 @@ GradeResult grade(const GradeOptions& o) {
     if (part->device == "gpu" && !have_gpu) {
       pr.status = "skipped";
       pr.message = "no GPU here: " + aisys::gpu_unavailable_reason();
-    } else if (part->device == "gpu" && !config::kHaveCuda) {
+    } else if (part->needs_cuda_build && !config::kHaveCuda) {
       pr.status = "skipped";
-      pr.message = "this build has no CUDA";
+      pr.message = "this build has no CUDA (nvcc was not found when the platform was configured)";
     } else if (!missing_feature.empty()) {
       pr.status = "skipped";
       pr.message = "this CPU lacks " + missing_feature;
     } else if (part->kind == "correctness") {
       run_correctness(m, *part, w, o, result.seed, pr);
+      if (pr.status == "passed" && !part->sanitizers.empty()) run_sanitizers(m, *part, w, o, result.seed, pr);
     } else {
       std::string unmet;
       for (const auto& req : part->requires_parts) {

@@ -130,6 +130,16 @@ Manifest parse_manifest(const nlohmann::json& j, const std::string& path) {
     p.cpu_features = get_strings(jp, "cpu_features", path, where, false);
     p.requires_parts = get_strings(jp, "requires", path, where, false);
     p.file = get_string(jp, "file", path, where, false);
+    const std::string build = get_string(jp, "build", path, where, false);
+    if (!build.empty() && build != "cuda") fail(path, where + ".build", "expected \"cuda\" (or no build field)");
+    p.needs_cuda_build = build == "cuda" || p.device == "gpu";
+    p.sanitizers = get_strings(jp, "sanitize", path, where, false);
+    for (const auto& tool : p.sanitizers) {
+      if (tool != "memcheck" && tool != "racecheck" && tool != "synccheck" && tool != "initcheck") {
+        fail(path, where + ".sanitize", "unknown compute-sanitizer tool '" + tool + "' (memcheck, racecheck, synccheck, initcheck)");
+      }
+    }
+    if (!p.sanitizers.empty() && p.device != "gpu") fail(path, where + ".sanitize", "only GPU parts run under compute-sanitizer");
     if (!p.file.empty() && std::find(m.student_files.begin(), m.student_files.end(), p.file) == m.student_files.end()) {
       fail(path, where + ".file", "'" + p.file + "' is not one of student_files");
     }

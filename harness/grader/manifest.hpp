@@ -5,8 +5,13 @@
 //   sources under cuda/), allowed_symbols (demangled glob patterns), timeout_s, memory_mb,
 //   parts: [{name, kind: correctness|performance, points, device: cpu|gpu, cpu_features: [...],
 //            requires: [part names], file (the student file it grades, optional),
+//            build: "cuda" (a part whose code is compiled only where nvcc exists: skipped in a
+//            build without CUDA even when it runs on the CPU), sanitize: [compute-sanitizer tools
+//            the part's tests also run under on a GPU: memcheck, racecheck, synccheck, initcheck],
 //            correctness: tests (GoogleTest filter),
-//            performance: benchmark (case name), baseline, full_at, zero_at (numbers, or objects
+//            performance: benchmark (case name), baseline (the case's baseline, scored by
+//            ratio_to_baseline; or "roofline": scored by the fraction of the measured roofline,
+//            e.g. a tensor-core stage against the mma.sync peak), full_at, zero_at (numbers, or objects
 //            keyed by GPU architecture "sm_90" with a "default"), metric + better (a part measured
 //            by something other than time: the ratio is then oriented so higher is better)}]
 #pragma once
@@ -35,6 +40,8 @@ struct Part {
   std::map<std::string, double> zero_at;
   std::string metric;
   std::string better;  // "higher" | "lower"
+  bool needs_cuda_build = false;       // "build": "cuda": its code exists only where nvcc does
+  std::vector<std::string> sanitizers;  // "sanitize": ["racecheck", "memcheck", ...] on a GPU
 };
 
 struct Manifest {

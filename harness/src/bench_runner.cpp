@@ -50,6 +50,11 @@ std::vector<Case>& registry() {
   return cases;
 }
 
+std::vector<std::function<void(nlohmann::json&, bool)>>& context_providers() {
+  static std::vector<std::function<void(nlohmann::json&, bool)>> providers;
+  return providers;
+}
+
 struct Options {
   bool list = false;
   std::string filter;
@@ -286,7 +291,18 @@ nlohmann::json measure_case(const Case& c, const Options& opt, const ceilings::C
   rec["baseline"] = {{"name", c.baseline}, {"time_s", tb}};
   if (c.flops > 0) rec["baseline"]["rate"] = {{"value", c.flops / tb * 1e-9}, {"unit", "GFLOP/s"}};
   rec["ratio_to_baseline"] = m.ratio;
-  if (ceil != nullptr && c.flops > 0) {
+  if (c.device_roof && c.flops > 0) {
+    const auto [peak_gflops, bandwidth_gbs] = c.device_roof();
+    const double t_compute = peak_gflops > 0 ? c.flops / (peak_gflops * 1e9) : 0;
+    const double t_memory = bandwidth_gbs > 0 ? c.bytes / (bandwidth_gbs * 1e9) : 0;
+    const double roof_time = std::max(t_compute, t_memory);
+    if (roof_time > 0) {
+      rec["roofline"] = {{"time_s", roof_time},
+                         {"rate", {{"value", c.flops / roof_time * 1e-9}, {"unit", "GFLOP/s"}}},
+                         {"bound", t_memory > t_compute ? "memory" : "compute"}};
+      rec["fraction_of_roofline"] = roof_time / tc;
+    }
+  } else if (ceil != nullptr && c.flops > 0) {
     const auto roof = ceilings::roofline(*ceil, c.flops, c.bytes, c.threads);
     if (roof.time_s > 0) {
       rec["roofline"] = {{"time_s", roof.time_s},
@@ -363,6 +379,10 @@ bool parse_options(int argc, char** argv, Options& opt, std::vector<char*>& rest
 
 void register_case(Case c) { registry().push_back(std::move(c)); }
 
+void register_context_provider(std::function<void(nlohmann::json&, bool)> provider) {
+  context_providers().push_back(std::move(provider));
+}
+
 int run_benchmarks(int argc, char** argv, const char* impl, const char* lab_source_dir) {
   // Two multithreaded codes timed in turns must not spin on each other's cores: the OpenMP runtime
   // reads OMP_WAIT_POLICY when it loads, so set it and start again.
@@ -424,6 +444,10 @@ int run_benchmarks(int argc, char** argv, const char* impl, const char* lab_sour
     std::fprintf(stderr, "aisys bench: measuring the machine's ceilings (FMA peak, stream bandwidth)...\n");
     ceil = &ceilings::measure(opt.quick);
     ctx["ceilings"] = ceilings::to_json(*ceil);
+  }
+  const bool device_cases = std::any_of(selected.begin(), selected.end(), [](const Case* c) { return static_cast<bool>(c->device_roof); });
+  if (device_cases) {
+    for (const auto& provider : context_providers()) provider(ctx, opt.quick);
   }
   results["context"] = ctx;
   results["records"] = nlohmann::json::array();

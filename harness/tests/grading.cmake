@@ -5,6 +5,7 @@
 #   labNN.grade.wrong.NAME   each known-wrong variant gets exactly its expected.json score
 #   labNN.grade.one-stage    a submission with only the first stage written passes that part
 #   labNN.grade.batch        a folder of submissions grades into one CSV row each
+#   labNN.reference.ptx_checks  the reference's CUDA code checked at the PTX level (ptx_check.cmake)
 # and once: aisys.check (the lab contract), aisys.handout (a student release that configures,
 # builds and grades to 0 on its own), aisys.report (a report from a short benchmark run), and
 # bad-input checks of the CLI.
@@ -55,6 +56,14 @@ foreach(lab_dir IN LISTS _labs)
                      -DWORK=${CMAKE_CURRENT_BINARY_DIR}/wrong-lab${id}-${name} -P "${_tests_dir}/grade_wrong.cmake")
     set_tests_properties(lab${id}.grade.wrong.${name} PROPERTIES LABELS "${labels}" TIMEOUT 900)
   endforeach()
+  if(AISYS_HAVE_CUDA AND EXISTS "${ref}/expected/ptx_checks.json")
+    get_filename_component(cuda_bin "${CMAKE_CUDA_COMPILER}" DIRECTORY)
+    add_test(NAME lab${id}.reference.ptx_checks
+             COMMAND ${CMAKE_COMMAND} -DNVCC=${CMAKE_CUDA_COMPILER} -DPTXAS=${cuda_bin}/ptxas -DREF=${ref}
+                     -DLAB_INCLUDE=${lab_dir}/include -DPLATFORM_INCLUDE=${PROJECT_SOURCE_DIR}/kernels/include
+                     -DWORK=${CMAKE_CURRENT_BINARY_DIR}/ptx-lab${id} -P "${_tests_dir}/ptx_check.cmake")
+    set_tests_properties(lab${id}.reference.ptx_checks PROPERTIES LABELS "cpu;lab${id};ptx" TIMEOUT 600)
+  endif()
   add_test(NAME lab${id}.grade.batch
            COMMAND ${CMAKE_COMMAND} -DAISYS=${_aisys} -DLAB=${id} -DLAB_DIR=${lab_dir}
                    -DWORK=${CMAKE_CURRENT_BINARY_DIR}/batch-lab${id} -P "${_tests_dir}/grade_batch.cmake")

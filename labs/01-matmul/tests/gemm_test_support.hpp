@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <initializer_list>
 #include <limits>
 #include <sstream>
@@ -51,8 +52,18 @@ inline std::string missing_feature(std::initializer_list<const char*> features) 
     if (!missing.empty()) GTEST_SKIP() << "this CPU lacks " << missing;                   \
   } while (0)
 
-inline ::testing::AssertionResult check_gemm(const char* name, SgemmFn fn, const GemmCase& c,
-                                             std::uint64_t salt) {
+// Runs a GEMM implementation on host arrays (it may copy them to a device and back).
+using GemmRunner = std::function<void(const GemmCase& c, const float* A, int lda, const float* B,
+                                      int ldb, float* C, int ldc)>;
+// Rounds an input in place to the precision the implementation reads (FP16, BF16); identity for FP32.
+using InputRounding = std::function<void(std::vector<float>& values)>;
+
+// The check every stage (CPU or GPU) gets: random inputs from the case seed, NaN-poisoned C when
+// beta == 0, sentinel padding beyond N, the double-precision oracle on the (rounded) inputs.
+inline ::testing::AssertionResult check_gemm_with(const char* name, const GemmCase& c,
+                                                  std::uint64_t salt, double tolerance,
+                                                  const GemmRunner& run,
+                                                  const InputRounding& round = nullptr) {
   // BLAS: a leading dimension is at least 1 even for an empty matrix.
   const int lda = std::max(1, c.K + c.lda_pad), ldb = std::max(1, c.N + c.ldb_pad),
             ldc = std::max(1, c.N + c.ldc_pad);
@@ -63,6 +74,10 @@ inline ::testing::AssertionResult check_gemm(const char* name, SgemmFn fn, const
   aisys::testing::fill_uniform(A, seed);
   aisys::testing::fill_uniform(B, seed + 1);
   aisys::testing::fill_uniform(C, seed + 2);
+  if (round) {
+    round(A);
+    round(B);
+  }
   const float pad_sentinel = 1234.5f;
   const float nan = std::numeric_limits<float>::quiet_NaN();
   for (int i = 0; i < c.M; ++i) {
@@ -76,7 +91,7 @@ inline ::testing::AssertionResult check_gemm(const char* name, SgemmFn fn, const
   std::vector<double> expected(C.size(), 0.0);
   aisys::testing::reference_gemm(c.M, c.N, c.K, c.alpha, A.data(), lda, B.data(), ldb, c.beta,
                                  C0.data(), ldc, expected.data(), ldc);
-  fn(c.M, c.N, c.K, c.alpha, A.data(), lda, B.data(), ldb, c.beta, C.data(), ldc);
+  run(c, A.data(), lda, B.data(), ldb, C.data(), ldc);
   const std::string what = describe(name, c);
   for (int i = 0; i < c.M; ++i) {
     for (int j = c.N; j < ldc; ++j) {
@@ -90,7 +105,16 @@ inline ::testing::AssertionResult check_gemm(const char* name, SgemmFn fn, const
     }
   }
   return aisys::testing::close_frobenius(what, {c.M, c.N, ldc}, C.data(), expected.data(),
-                                         aisys::testing::fp32_tolerance(c.K));
+                                         tolerance);
+}
+
+inline ::testing::AssertionResult check_gemm(const char* name, SgemmFn fn, const GemmCase& c,
+                                             std::uint64_t salt) {
+  return check_gemm_with(name, c, salt, aisys::testing::fp32_tolerance(c.K),
+                         [fn](const GemmCase& g, const float* A, int lda, const float* B, int ldb,
+                              float* C, int ldc) {
+                           fn(g.M, g.N, g.K, g.alpha, A, lda, B, ldb, g.beta, C, ldc);
+                         });
 }
 
 // Negative sizes and a leading dimension shorter than the row must throw InvalidArgument.

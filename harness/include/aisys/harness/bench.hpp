@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -71,7 +72,14 @@ struct Case {
   Metric metric;            // set (name non-empty): scored by this metric instead of time; the
                             // ratio is oriented so that higher is better
   std::function<std::unique_ptr<Fixture>()> make_fixture;
+  // Cases that run on another device (a GPU): its roofline as {peak GFLOP/s, bandwidth GB/s},
+  // measured there (see gpu_ceilings.hpp); empty for CPU cases, which use this CPU's ceilings.
+  std::function<std::pair<double, double>()> device_roof;
 };
+
+// Adds device-specific entries to the results context (GPU name, driver, cuBLAS version, GPU
+// ceilings) when a selected case has a device_roof. `quick` as in --aisys_quick.
+void register_context_provider(std::function<void(nlohmann::json& context, bool quick)> provider);
 
 // Registers a case (call before main, e.g. from a static initializer, or from a registration
 // function the lab's benchmark file runs at start-up).

@@ -1,0 +1,191 @@
+// GPU GEMM benchmark cases against cuBLAS (aisys/harness/gpu_gemm_bench.hpp).
+#include "aisys/harness/gpu_gemm_bench.hpp"
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <mutex>
+#include <random>
+#include <vector>
+
+#include "aisys/harness/bench.hpp"
+#include "aisys/harness/cuda_baselines.hpp"
+#include "aisys/harness/cuda_timer.hpp"
+#include "aisys/harness/gemm_bench.hpp"
+#include "aisys/harness/gpu_ceilings.hpp"
+#include "aisys/kernels/cuda/buffers.hpp"
+#include "aisys/kernels/cuda/check.hpp"
+#include "aisys/kernels/cuda/fill.hpp"
+#include "aisys/kernels/device.hpp"
+
+namespace aisys::bench {
+
+namespace {
+
+enum class Precision { fp32, fp16, bf16 };
+
+template <class T>
+T from_float(float v);
+template <>
+float from_float<float>(float v) { return v; }
+template <>
+__half from_float<__half>(float v) { return __float2half_rn(v); }
+template <>
+__nv_bfloat16 from_float<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
+
+template <class T>
+float to_float(T v);
+template <>
+float to_float<float>(float v) { return v; }
+template <>
+float to_float<__half>(__half v) { return __half2float(v); }
+template <>
+float to_float<__nv_bfloat16>(__nv_bfloat16 v) { return __bfloat162float(v); }
+
+template <class T>
+using GemmFn = void (*)(int, int, int, float, const T*, int, const T*, int, float, float*, int, cudaStream_t);
+
+// Inputs rounded to T on the host; the rounded values (as floats) are the oracle's inputs.
+template <class T>
+class GpuGemmFixture : public Fixture {
+ public:
+  GpuGemmFixture(const GpuGemmCaseSpec& spec, GemmFn<T> candidate, GemmFn<T> baseline)
+      : spec_(spec), candidate_(candidate), baseline_(baseline) {
+    const std::size_t a = static_cast<std::size_t>(spec.M) * spec.K;
+    const std::size_t b = static_cast<std::size_t>(spec.K) * spec.N;
+    const std::size_t c = static_cast<std::size_t>(spec.M) * spec.N;
+    std::random_device rd;
+    seed_ = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();  // never shown to the candidate
+    std::mt19937_64 rng(seed_);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    std::vector<T> a_in(a), b_in(b);
+    host_a_.resize(a);
+    host_b_.resize(b);
+    for (std::size_t i = 0; i < a; ++i) {
+      a_in[i] = from_float<T>(dist(rng));
+      host_a_[i] = to_float(a_in[i]);
+    }
+    for (std::size_t i = 0; i < b; ++i) {
+      b_in[i] = from_float<T>(dist(rng));
+      host_b_[i] = to_float(b_in[i]);
+    }
+    d_a_ = aisys::cuda::DeviceBuffer<T>(std::span<const T>(a_in));
+    d_b_ = aisys::cuda::DeviceBuffer<T>(std::span<const T>(b_in));
+    d_cc_ = aisys::cuda::DeviceBuffer<float>(c);
+    d_cb_ = aisys::cuda::DeviceBuffer<float>(c);
+    aisys::cuda::poison(d_cc_.data(), c, stream_.get());
+    aisys::cuda::poison(d_cb_.data(), c, stream_.get());
+    stream_.synchronize();
+  }
+
+  void run_candidate() override {
+    launch(candidate_, d_cc_);
+    stream_.synchronize();
+  }
+  void run_baseline() override {
+    launch(baseline_, d_cb_);
+    stream_.synchronize();
+  }
+  double timed_candidate() override {
+    return cuda_time_on_stream(stream_.get(), [&] { launch(candidate_, d_cc_); });
+  }
+  double timed_baseline() override {
+    return cuda_time_on_stream(stream_.get(), [&] { launch(baseline_, d_cb_); });
+  }
+  std::string check_candidate() override { return check(d_cc_); }
+  std::string check_baseline() override { return check(d_cb_); }
+
+ private:
+  void launch(GemmFn<T> fn, aisys::cuda::DeviceBuffer<float>& c) {
+    fn(spec_.M, spec_.N, spec_.K, 1.0f, d_a_.data(), spec_.K, d_b_.data(), spec_.N, 0.0f, c.data(),
+       spec_.N, stream_.get());
+  }
+  std::string check(aisys::cuda::DeviceBuffer<float>& c) {
+    std::vector<float> host(c.size());
+    c.copy_to_host(std::span<float>(host));
+    return freivalds_check(spec_.M, spec_.N, spec_.K, host_a_.data(), host_b_.data(), host.data(),
+                           seed_ + static_cast<std::uint64_t>(++checks_));
+  }
+
+  GpuGemmCaseSpec spec_;
+  GemmFn<T> candidate_, baseline_;
+  aisys::cuda::Stream stream_;
+  std::uint64_t seed_ = 0;
+  std::vector<float> host_a_, host_b_;
+  aisys::cuda::DeviceBuffer<T> d_a_, d_b_;
+  aisys::cuda::DeviceBuffer<float> d_cc_, d_cb_;
+  int checks_ = 0;
+};
+
+void register_gpu_context_once() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    register_context_provider([](nlohmann::json& ctx, bool quick) {
+      const auto& devices = aisys::enumerate_devices();
+      nlohmann::json gpu;
+      if (!devices.devices.empty()) {
+        const auto& d = devices.devices.front();
+        gpu = {{"name", d.name},
+               {"cc", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)},
+               {"sm_count", d.sm_count},
+               {"memory_bytes", d.total_memory},
+               {"clock_khz", d.clock_khz},
+               {"memory_clock_khz", d.memory_clock_khz},
+               {"driver", aisys::cuda_version_string(devices.driver_version)},
+               {"runtime", aisys::cuda_version_string(devices.runtime_version)}};
+      }
+      ctx["gpu"] = gpu;
+      ctx["baselines"]["cublas"] = aisys::baselines::cublas_info();
+      ctx["gpu_ceilings"] = aisys::ceilings::to_json(aisys::ceilings::measure_gpu(quick));
+    });
+  });
+}
+
+template <class T>
+bool register_case_of(const GpuGemmCaseSpec& spec, GemmFn<T> candidate, GemmFn<T> baseline,
+                      Precision precision) {
+  if (!aisys::gpu_available()) return false;
+  register_gpu_context_once();
+  Case c;
+  c.lab = spec.lab;
+  c.part = spec.part;
+  const bool square = spec.M == spec.N && spec.N == spec.K;
+  c.name = spec.part + "/" + (square ? std::to_string(spec.M)
+                                     : "m" + std::to_string(spec.M) + "_n" + std::to_string(spec.N) +
+                                           "_k" + std::to_string(spec.K));
+  c.group = spec.group;
+  c.x = spec.M;
+  c.x_label = square ? "M = N = K" : "M (K = " + std::to_string(spec.K) + ", N = " + std::to_string(spec.N) + ")";
+  c.shape = {{"M", spec.M}, {"N", spec.N}, {"K", spec.K},
+             {"precision", precision == Precision::fp32 ? "fp32" : precision == Precision::fp16 ? "fp16" : "bf16"}};
+  c.threads = 1;
+  c.flops = 2.0 * spec.M * spec.N * spec.K;
+  c.bytes = static_cast<double>(sizeof(T)) * (static_cast<double>(spec.M) * spec.K + static_cast<double>(spec.K) * spec.N) +
+            4.0 * static_cast<double>(spec.M) * spec.N;
+  c.baseline = "cublas";
+  c.manual_time = true;
+  c.make_fixture = [spec, candidate, baseline] { return std::make_unique<GpuGemmFixture<T>>(spec, candidate, baseline); };
+  c.device_roof = [precision]() -> std::pair<double, double> {
+    const auto& g = aisys::ceilings::measure_gpu(false);
+    const double tflops = precision == Precision::fp32   ? g.fp32_fma_tflops
+                          : precision == Precision::fp16 ? g.mma_fp16_tflops
+                                                         : g.mma_bf16_tflops;
+    return {tflops * 1e3, g.copy_bandwidth_gbs};
+  };
+  register_case(std::move(c));
+  return true;
+}
+
+}  // namespace
+
+bool register_gpu_sgemm_case(const GpuGemmCaseSpec& spec, CudaSgemmFunction candidate) {
+  return register_case_of<float>(spec, candidate, aisys::baselines::cublas_sgemm, Precision::fp32);
+}
+bool register_gpu_hgemm_case(const GpuGemmCaseSpec& spec, CudaHgemmFunction candidate) {
+  return register_case_of<__half>(spec, candidate, aisys::baselines::cublas_gemm_fp16, Precision::fp16);
+}
+bool register_gpu_bgemm_case(const GpuGemmCaseSpec& spec, CudaBgemmFunction candidate) {
+  return register_case_of<__nv_bfloat16>(spec, candidate, aisys::baselines::cublas_gemm_bf16, Precision::bf16);
+}
+
+}  // namespace aisys::bench
