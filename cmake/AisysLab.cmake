@@ -97,9 +97,12 @@ function(aisys_lab_student_library)
     math(EXPR index "${index} + 1")
     add_library(${obj} OBJECT "${path}")
     aisys_apply_isa_flags("${path}")
-    # A student's warnings are shown, never fatal: only errors make the grader fall back. (A
-    # source property comes after the targets' flags on the command line, so it wins over -Werror.)
-    set_property(SOURCE "${path}" APPEND PROPERTY COMPILE_OPTIONS $<$<COMPILE_LANGUAGE:CXX>:-Wno-error>)
+    # A submission's warnings are shown, never fatal: only errors make the grader fall back to the
+    # skeleton's file (aisys::options leaves -Werror out for targets marked AISYS_STUDENT_CODE).
+    # The skeleton and the reference keep the project's warning policy.
+    if(AISYS_LAB_IMPL STREQUAL "submission")
+      set_target_properties(${obj} PROPERTIES AISYS_STUDENT_CODE ON)
+    endif()
     target_include_directories(${obj} PRIVATE "${AISYS_LAB_DIR}/include")
     target_link_libraries(${obj} PRIVATE aisys::options aisys::kernels ${ARG_LIBS})
     target_sources(${target} PRIVATE $<TARGET_OBJECTS:${obj}>)
@@ -147,8 +150,30 @@ function(aisys_lab_tests)
   target_include_directories(${target} PRIVATE "${AISYS_LAB_DIR}/tests")
   set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}/bin")
   if(AISYS_LAB_IMPL STREQUAL "reference")
-    gtest_discover_tests(${target} DISCOVERY_MODE PRE_TEST TEST_PREFIX "lab${AISYS_LAB_ID}.reference."
-                         PROPERTIES LABELS cpu TIMEOUT 300)
+    # The tests of lab.json's GPU parts are labelled gpu (ci/gpu.sh runs them), the others cpu.
+    file(READ "${AISYS_LAB_DIR}/lab.json" manifest)
+    string(JSON n_parts LENGTH "${manifest}" parts)
+    math(EXPR last_part "${n_parts} - 1")
+    set(gpu_filter "")
+    foreach(i RANGE ${last_part})
+      string(JSON device ERROR_VARIABLE no_device GET "${manifest}" parts ${i} device)
+      string(JSON filter ERROR_VARIABLE no_tests GET "${manifest}" parts ${i} tests)
+      if(NOT no_device AND device STREQUAL "gpu" AND NOT no_tests)
+        string(APPEND gpu_filter "${filter}:")
+      endif()
+    endforeach()
+    if(gpu_filter)
+      string(REGEX REPLACE ":$" "" gpu_filter "${gpu_filter}")
+      gtest_discover_tests(${target} DISCOVERY_MODE PRE_TEST TEST_PREFIX "lab${AISYS_LAB_ID}.reference."
+                           TEST_FILTER "-${gpu_filter}" PROPERTIES LABELS cpu TIMEOUT 300)
+      if(AISYS_HAVE_CUDA)
+        gtest_discover_tests(${target} DISCOVERY_MODE PRE_TEST TEST_PREFIX "lab${AISYS_LAB_ID}.reference."
+                             TEST_FILTER "${gpu_filter}" PROPERTIES LABELS gpu TIMEOUT 900)
+      endif()
+    else()
+      gtest_discover_tests(${target} DISCOVERY_MODE PRE_TEST TEST_PREFIX "lab${AISYS_LAB_ID}.reference."
+                           PROPERTIES LABELS cpu TIMEOUT 300)
+    endif()
     # gtest_discover_tests takes one value per property: the lab label comes from the directory.
     set_property(DIRECTORY APPEND PROPERTY LABELS lab${AISYS_LAB_ID})
   endif()
