@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -198,18 +199,22 @@ void run_correctness(const Manifest& m, const Part& part, const Workspace& w, co
   }
 }
 
+}  // namespace
+
 // On a GPU: the part's tests again under each compute-sanitizer tool it names (a missing
 // __syncthreads is a data race that racecheck reports even when the results happen to be right).
-void run_sanitizers(const Manifest& m, const Part& part, const Workspace& w, const GradeOptions& o,
-                    std::uint64_t seed, PartResult& pr) {
-  const std::string sanitizer = *config::kCudaBinDir ? std::string(config::kCudaBinDir) + "/compute-sanitizer" : "compute-sanitizer";
+void run_sanitizers(const Manifest& m, const Part& part, const std::string& tests_binary,
+                    const std::string& work_dir, const GradeOptions& o, std::uint64_t seed,
+                    PartResult& pr) {
+  std::string sanitizer = *config::kCudaBinDir ? std::string(config::kCudaBinDir) + "/compute-sanitizer" : "compute-sanitizer";
+  if (const char* override_path = std::getenv("AISYS_COMPUTE_SANITIZER")) sanitizer = override_path;
   for (const auto& tool : part.sanitizers) {
     RunOptions ro;
     ro.timeout_s = 4 * o.timeout_s.value_or(m.timeout_s);  // sanitizers slow kernels down a lot
-    ro.output_file = w.root + "/sanitizer-" + tool + "-" + part.name + ".log";
+    ro.output_file = work_dir + "/sanitizer-" + tool + "-" + part.name + ".log";
     ro.env = {{"AISYS_SEED", std::to_string(seed)}, {"AISYS_LAB", m.id}, {"AISYS_PART", part.name},
               {"AISYS_IMPL", "submission"}, {"AISYS_SMALL_SIZES", "1"}};
-    RunResult r = run_process({sanitizer, "--tool", tool, "--error-exitcode", "86", w.tests_binary,
+    RunResult r = run_process({sanitizer, "--tool", tool, "--error-exitcode", "86", tests_binary,
                                "--gtest_filter=" + part.tests, "--gtest_color=no"}, ro);
     if (r.ok()) continue;
     pr.points = 0;
@@ -236,6 +241,8 @@ void run_sanitizers(const Manifest& m, const Part& part, const Workspace& w, con
   pr.message += "; clean under compute-sanitizer";
   for (const auto& tool : part.sanitizers) pr.message += " " + tool;
 }
+
+namespace {
 
 void run_performance(const Manifest& m, const Part& part, const Workspace& w, const GradeOptions& o,
                      PartResult& pr) {
@@ -378,7 +385,9 @@ GradeResult grade(const GradeOptions& o) {
       pr.message = "this CPU lacks " + missing_feature;
     } else if (part->kind == "correctness") {
       run_correctness(m, *part, w, o, result.seed, pr);
-      if (pr.status == "passed" && !part->sanitizers.empty()) run_sanitizers(m, *part, w, o, result.seed, pr);
+      if (pr.status == "passed" && !part->sanitizers.empty()) {
+        run_sanitizers(m, *part, w.tests_binary, w.root, o, result.seed, pr);
+      }
     } else {
       std::string unmet;
       for (const auto& req : part->requires_parts) {

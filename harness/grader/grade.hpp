@@ -78,6 +78,13 @@ class GradingError : public std::runtime_error {
 
 GradeResult grade(const GradeOptions& options);
 
+// Reruns a passing GPU part's tests under each compute-sanitizer tool it names
+// (`part.sanitizers`); a report (exit code 86) or a crash sets the part to 0 and says why. The
+// sanitizer is the CUDA Toolkit's, or $AISYS_COMPUTE_SANITIZER when set.
+void run_sanitizers(const Manifest& m, const Part& part, const std::string& tests_binary,
+                    const std::string& work_dir, const GradeOptions& o, std::uint64_t seed,
+                    PartResult& pr);
+
 // Allow-list matching (allowlist.cpp): glob patterns with '*' over demangled names.
 bool glob_match(const std::string& pattern, const std::string& text);
 // The compiler-runtime symbols every object may reference (documented in harness/README.md).

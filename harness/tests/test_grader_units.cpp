@@ -216,3 +216,63 @@ TEST(Expectations, ExactPointsStatusesAndSymbols) {
   r.disallowed_symbols.push_back("cpu/1_naive.cpp: cblas_sgemm");
   EXPECT_TRUE(g::check_expectations(m, r, symbol, false).empty());
 }
+
+// The compute-sanitizer pass of GPU parts, with a stand-in sanitizer (the real one needs a GPU):
+// racecheck reports a hazard, memcheck is clean.
+TEST(Sanitizers, AReportZeroesThePartAndIsQuoted) {
+  const auto dir = std::filesystem::temp_directory_path() / "aisys-sanitizer-test";
+  std::filesystem::create_directories(dir);
+  const auto fake = dir / "compute-sanitizer";
+  std::ofstream(fake) << "#!/bin/sh\n"
+                         "tool=$2\n"
+                         "shift 4\n"
+                         "if [ \"$tool\" = racecheck ]; then\n"
+                         "  echo '========= COMPUTE-SANITIZER'\n"
+                         "  echo '========= Error: Race reported between Write access at 0x1a0 in smem_kernel'\n"
+                         "  echo '========= RACECHECK SUMMARY: 1 hazard displayed'\n"
+                         "  exit 86\n"
+                         "fi\n"
+                         "exec \"$@\"\n";
+  std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+  ::setenv("AISYS_COMPUTE_SANITIZER", fake.c_str(), 1);
+  g::Manifest m = g::parse_manifest(minimal_manifest(), "lab.json");
+  g::Part part = m.parts[0];
+  g::GradeOptions o;
+  g::PartResult clean;
+  clean.points = clean.max_points = 5;
+  clean.status = "passed";
+  clean.message = "3/3 tests passed";
+  part.sanitizers = {"memcheck"};
+  g::run_sanitizers(m, part, "/bin/true", dir.string(), o, 1, clean);
+  EXPECT_EQ(clean.status, "passed");
+  EXPECT_EQ(clean.points, 5);
+  EXPECT_NE(clean.message.find("clean under compute-sanitizer memcheck"), std::string::npos) << clean.message;
+  g::PartResult racy = clean;
+  racy.message = "3/3 tests passed";
+  part.sanitizers = {"memcheck", "racecheck"};
+  g::run_sanitizers(m, part, "/bin/true", dir.string(), o, 1, racy);
+  EXPECT_EQ(racy.status, "failed");
+  EXPECT_EQ(racy.points, 0);
+  EXPECT_NE(racy.message.find("racecheck reports errors: Error: Race reported"), std::string::npos) << racy.message;
+  ::unsetenv("AISYS_COMPUTE_SANITIZER");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(Manifest, SanitizersAndCudaBuildFields) {
+  auto j = minimal_manifest();
+  j["parts"][0]["device"] = "gpu";
+  j["parts"][0]["sanitize"] = {"racecheck", "memcheck"};
+  auto m = g::parse_manifest(j, "lab.json");
+  EXPECT_TRUE(m.parts[0].needs_cuda_build);
+  EXPECT_EQ(m.parts[0].sanitizers.size(), 2u);
+  j["parts"][0]["sanitize"] = {"racechecker"};
+  EXPECT_NE(manifest_error(j).find("unknown compute-sanitizer tool 'racechecker'"), std::string::npos);
+  j["parts"][0]["device"] = "cpu";
+  j["parts"][0]["sanitize"] = {"memcheck"};
+  EXPECT_NE(manifest_error(j).find("only GPU parts run under compute-sanitizer"), std::string::npos);
+  j["parts"][0].erase("sanitize");
+  j["parts"][0]["build"] = "cuda";
+  EXPECT_TRUE(g::parse_manifest(j, "lab.json").parts[0].needs_cuda_build);
+  j["parts"][0]["build"] = "hip";
+  EXPECT_NE(manifest_error(j).find("parts[0].build"), std::string::npos);
+}
