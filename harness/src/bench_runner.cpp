@@ -36,6 +36,7 @@
 #include "aisys/harness/baselines.hpp"
 #include "aisys/harness/ceilings.hpp"
 #include "aisys/harness/context.hpp"
+#include "aisys/kernels/device.hpp"
 
 #ifndef AISYS_SOURCE_DIR
 #define AISYS_SOURCE_DIR "."
@@ -410,7 +411,8 @@ int run_benchmarks(int argc, char** argv, const char* impl, const char* lab_sour
     return 0;
   }
   if (selected.empty()) {
-    std::fprintf(stderr, "aisys bench: no case matches --aisys_filter=%s (try --aisys_list)\n", opt.filter.c_str());
+    std::fprintf(stderr, "aisys bench: no case matches --aisys_filter=%s (try --aisys_list)%s\n", opt.filter.c_str(),
+                 aisys::gpu_available() ? "" : ("; GPU cases are registered only where a GPU is present, and here there is none: " + aisys::gpu_unavailable_reason()).c_str());
     return 2;
   }
   // Google Benchmark: one benchmark per side per case, run one at a time by measure_pairs().
