@@ -97,26 +97,21 @@ void baseline_benchmark(benchmark::State& state) {
   for (auto _ : state) g_fixture->run_baseline();
 }
 // GPU work: the iteration's time is what the device measured (CUDA events), not the wall clock.
-void candidate_benchmark_manual(benchmark::State& state) {
+template <double (Fixture::*kTimed)(), const char* kName>
+void manual_time_benchmark(benchmark::State& state) {
   for (auto _ : state) {
-    const double s = g_fixture->timed_candidate();
+    const double s = (g_fixture->*kTimed)();
     if (s < 0) {
-      state.SkipWithError("timed_candidate() is not implemented by this fixture");
+      state.SkipWithError((std::string(kName) + "() is not implemented by this fixture").c_str());
       break;
     }
     state.SetIterationTime(s);
   }
 }
-void baseline_benchmark_manual(benchmark::State& state) {
-  for (auto _ : state) {
-    const double s = g_fixture->timed_baseline();
-    if (s < 0) {
-      state.SkipWithError("timed_baseline() is not implemented by this fixture");
-      break;
-    }
-    state.SetIterationTime(s);
-  }
-}
+constexpr char kTimedCandidate[] = "timed_candidate";
+constexpr char kTimedBaseline[] = "timed_baseline";
+constexpr auto candidate_benchmark_manual = manual_time_benchmark<&Fixture::timed_candidate, kTimedCandidate>;
+constexpr auto baseline_benchmark_manual = manual_time_benchmark<&Fixture::timed_baseline, kTimedBaseline>;
 
 double median(std::vector<double> v) {
   if (v.empty()) return 0;
