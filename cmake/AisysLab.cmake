@@ -200,7 +200,7 @@ endfunction()
 # dependencies with the same options and brings these CMake functions.
 function(aisys_export_platform)
   set(dir "${CMAKE_BINARY_DIR}/platform")
-  set(targets aisys_options aisys_kernels aisys_harness aisys_test_main aisys_bench_main)
+  set(targets aisys_options aisys_kernels aisys_cluster aisys_harness aisys_test_main aisys_bench_main)
   export(TARGETS ${targets} NAMESPACE aisys:: FILE "${dir}/AisysPlatformTargets.cmake")
   configure_file("${PROJECT_SOURCE_DIR}/cmake/AisysPlatformConfig.cmake.in"
                  "${dir}/AisysPlatformConfig.cmake" @ONLY)
