@@ -212,6 +212,7 @@ nlohmann::json measure_metric_case(const Case& c, const Options& opt, Fixture& f
   rec["pairs"] = static_cast<int>(ratios.size());
   rec["reruns"] = 0;
   rec["ratios"] = ratios;
+  if (auto d = fixture.details(); !d.is_null()) rec["details"] = std::move(d);
   return rec;
 }
 

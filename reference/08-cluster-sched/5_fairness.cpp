@@ -3,7 +3,9 @@
 // holding the fewest GPUs is served first, and a user far above its share gives GPUs back when a
 // poorer user's job arrives.
 #include <algorithm>
+#include <limits>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "aisys/lab08/policies.hpp"
@@ -17,51 +19,78 @@ using cluster::JobId;
 class Drf final : public Policy {
  public:
   std::string name() const override { return "drf"; }
-  void on_arrival(Cluster&, JobId) override { arrived_ = true; }
+  void on_arrival(Cluster& cluster, JobId id) override {
+    add_pending(cluster, id);
+    arrived_ = true;
+  }
   void on_finish(Cluster& cluster, JobId id) override { held_[cluster.job(id).user] -= cluster.job(id).gpus; }
-  void on_suspended(Cluster& cluster, JobId id) override { checkpointing_gpus_ -= cluster.job(id).gpus; }
+  void on_suspended(Cluster& cluster, JobId id) override {
+    checkpointing_gpus_ -= cluster.job(id).gpus;
+    add_pending(cluster, id);
+  }
 
   void schedule(Cluster& cluster) override {
     // Greedy: repeatedly start the fitting pending job with the smallest (user's GPUs, id).
     while (cluster.free_gpus() > 0) {
-      JobId best = -1;
-      int best_held = 0;
-      for (JobId id : cluster.pending()) {
-        const auto v = cluster.job(id);
-        if (v.gpus > cluster.free_gpus()) continue;
-        const int h = held(v.user);
-        if (best < 0 || h < best_held) {
-          best = id;
-          best_held = h;
-        }
-      }
+      const auto [best, user] = pick(cluster.free_gpus());
       if (best < 0) break;
-      const auto v = cluster.job(best);
-      cluster.start(best, *cluster.first_fit(v.gpus));
-      held_[v.user] += v.gpus;
+      const int gpus = cluster.job(best).gpus;
+      cluster.start(best, *cluster.first_fit(gpus));
+      remove_pending(user, gpus, best);
+      held_[user] += gpus;
     }
-    if (arrived_ && !cluster.pending().empty()) make_room(cluster);
+    if (arrived_) make_room(cluster);
     arrived_ = false;
   }
 
  private:
+  // Pending jobs per user, by GPU count, each in arrival (id) order: the oldest job of a user that
+  // fits is the smallest id among the sizes <= the free GPUs (a handful of sizes).
+  using BySize = std::map<int, std::set<JobId>>;
+
+  void add_pending(const Cluster& cluster, JobId id) {
+    const auto v = cluster.job(id);
+    pending_[v.user][v.gpus].insert(id);
+  }
+  void remove_pending(int user, int gpus, JobId id) {
+    auto& by_size = pending_[user];
+    auto it = by_size.find(gpus);
+    it->second.erase(id);
+    if (it->second.empty()) by_size.erase(it);
+    if (by_size.empty()) pending_.erase(user);
+  }
   int held(int user) const {
     auto it = held_.find(user);
     return it == held_.end() ? 0 : it->second;
   }
+  // The pending job with the smallest (held GPUs of its user, id) among those of at most
+  // `max_gpus` GPUs; {-1, -1} if none.
+  std::pair<JobId, int> pick(int max_gpus) const {
+    JobId best = -1;
+    int best_user = -1, best_held = 0;
+    for (const auto& [user, by_size] : pending_) {
+      JobId oldest = -1;
+      for (const auto& [gpus, ids] : by_size) {
+        if (gpus > max_gpus) break;
+        if (oldest < 0 || *ids.begin() < oldest) oldest = *ids.begin();
+      }
+      if (oldest < 0) continue;
+      const int h = held(user);
+      if (best < 0 || h < best_held || (h == best_held && oldest < best)) {
+        best = oldest;
+        best_user = user;
+        best_held = h;
+      }
+    }
+    return {best, best_user};
+  }
 
   void make_room(Cluster& cluster) {
     // The highest-priority pending job (none fits now).
-    JobId w = -1;
-    int w_held = 0;
-    for (JobId id : cluster.pending()) {
-      const int h = held(cluster.job(id).user);
-      if (w < 0 || h < w_held) {
-        w = id;
-        w_held = h;
-      }
-    }
+    const auto [w, w_user] = pick(std::numeric_limits<int>::max());
+    if (w < 0) return;
     const auto wv = cluster.job(w);
+    const int w_held = held(w_user);
     int victim = -1, victim_held = -1;
     for (const auto& [user, h] : held_) {
       if (user != wv.user && h > victim_held) {
@@ -97,7 +126,8 @@ class Drf final : public Policy {
     }
   }
 
-  std::map<int, int> held_;  // GPUs held by each user's running jobs
+  std::map<int, BySize> pending_;  // by user
+  std::map<int, int> held_;        // GPUs held by each user's running jobs
   bool arrived_ = false;
   int checkpointing_gpus_ = 0;
 };

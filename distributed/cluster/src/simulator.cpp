@@ -405,8 +405,17 @@ class Simulation final : public Cluster {
   void take_sample(double t) {
     Sample s{t, busy_, static_cast<int>(pending_.size()), static_cast<int>(running_.size()), -1.0};
     if (!pending_.empty() && free_gpus() > 0) {
-      s.fragmentation = fragmentation(free_in_[kNode], topo_.gpus_per_node(),
-                                      trace_.jobs[static_cast<size_t>(pending_.front())].gpus);
+      // Weighted by the pending jobs' sizes (few distinct sizes: a short list of (gpus, count)).
+      std::vector<std::pair<int, int>> sizes;
+      for (JobId id : pending_) {
+        const int g = trace_.jobs[static_cast<size_t>(id)].gpus;
+        auto it = std::find_if(sizes.begin(), sizes.end(), [g](const auto& p) { return p.first == g; });
+        if (it == sizes.end()) sizes.push_back({g, 1});
+        else ++it->second;
+      }
+      double sum = 0;
+      for (const auto& [g, count] : sizes) sum += count * fragmentation(free_in_[kNode], topo_.gpus_per_node(), g);
+      s.fragmentation = sum / static_cast<double>(pending_.size());
     }
     result_.samples.push_back(s);
   }

@@ -49,6 +49,9 @@ class Fixture {
   // completion time of a simulated trace, the bubble fraction of a schedule).
   virtual double candidate_metric() { return 0; }
   virtual double baseline_metric() { return 0; }
+  // Anything else worth keeping with the record (called once, after measuring; null: nothing):
+  // e.g. a simulation's whole metric table, JCT distribution and time series for the report.
+  virtual nlohmann::json details() { return nullptr; }
 };
 
 // A non-time metric: name ("avg_jct"), unit ("s"), better ("lower" | "higher").

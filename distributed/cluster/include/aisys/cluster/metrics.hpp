@@ -5,10 +5,10 @@
 //   makespan           last finish - first submit
 //   throughput         jobs finished per hour of makespan
 //   utilisation        GPU-seconds held by jobs / (GPUs x makespan)
-//   fragmentation      at each sample with pending jobs and free GPUs: the share of free GPUs the
-//                      next gang job (the oldest pending) cannot use in a compact placement (for
-//                      g <= GPUs per node: free GPUs in nodes with fewer than g free; above: free
-//                      GPUs outside wholly free nodes); the mean over those samples
+//   fragmentation      at each sample with pending jobs and free GPUs: the share of free GPUs a
+//                      pending gang job of g GPUs cannot use in a compact placement (g <= GPUs per
+//                      node: free GPUs in nodes with fewer than g free; above: free GPUs outside
+//                      wholly free nodes), averaged over the pending jobs; the mean over samples
 //   Jain's fairness    across users, of each user's mean normalised service duration / JCT
 //                      (1: every user is slowed down alike; 1/n: one user gets everything)
 //   finish-time fairness  rho = JCT / T_fair, T_fair = the job's duration on a 1/N share of the
@@ -56,8 +56,8 @@ nlohmann::json to_json(const Metrics& m, const Trace& trace);
 // Quantile q in [0, 1] of values (linear interpolation); 0 for an empty list.
 double quantile(std::vector<double> values, double q);
 
-// Fragmentation of the current state (the definition above): free[node] GPUs free per node,
-// next_gang the GPU count of the oldest pending job. -1 when nothing is free or pending.
+// Fragmentation for one pending job size (the definition above): free[node] GPUs free per node,
+// next_gang the job's GPU count. -1 when nothing is free or pending.
 double fragmentation(const std::vector<int>& free_per_node, int gpus_per_node, int next_gang);
 
 }  // namespace aisys::cluster

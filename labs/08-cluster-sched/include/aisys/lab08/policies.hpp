@@ -41,7 +41,7 @@ std::unique_ptr<Policy> make_srtf();
 struct LasOptions {
   // Attained-service thresholds (GPU-seconds = executed seconds x GPUs) between queues: a job is in
   // queue q when thresholds[q-1] <= service < thresholds[q]. Queue 0 has the highest priority.
-  std::vector<double> thresholds_gpu_s = {3600, 36000};
+  std::vector<double> thresholds_gpu_s = {1000, 10000, 100000};
   // Starvation prevention: a job pending longer than starve_factor x its executed time (and at
   // least starve_min_wait_s) is promoted to queue 0 and its service counted from zero again.
   // starve_factor <= 0 turns promotion off.
