@@ -5,8 +5,11 @@
 # and writes a report folder:
 #   index.html    self-contained page (inline CSS, no scripts): each file's context (machine,
 #                 compiler, baselines, ceilings), plots of rate against size with the baseline and
-#                 the roofline, a table of every timed record and a table of every metric record
-#   plots/*.png, plots/*.svg   one plot per (results file, lab, group, threads)
+#                 the roofline, a table of every timed record and a table of every metric record;
+#                 for lab 08 (cluster scheduling) records with simulation details, a policy table
+#                 and JCT / queuing-delay CDF, utilisation and pending-jobs plots per group
+#   plots/*.png, plots/*.svg   one plot per (results file, lab, group, threads); four per
+#                 (results file, lab, group) of lab 08 records with details
 #   summary.md    the same tables in Markdown
 #   results.json  every input record merged into one file, for archiving
 #
@@ -88,10 +91,96 @@ def load_results(path):
         if not isinstance(r, dict):
             raise InputError("%s: records[%d] is a JSON %s, expected an object" % (
                 path, i, _json_type(r)))
+        check_sched_details(path, i, r)
     ctx = data.get("context")
     if ctx is not None and not isinstance(ctx, dict):
         raise InputError("%s: \"context\" is a JSON %s, expected an object" % (path, _json_type(ctx)))
     return data
+
+
+# A lab 08 (cluster scheduling) record's "details": the simulation of the candidate policy and of
+# its FIFO baseline on one trace, each side an object of metrics (below), the JCT and queuing-delay
+# distributions (values at the 0th..100th percentiles) and a time series. Any of these may be
+# missing; present ones must have the right types, so that a broken file is named, not half drawn.
+SCHED_SIDES = ("candidate", "baseline")
+SCHED_NUMBERS = ("jobs", "avg_jct_s", "p50_jct_s", "p95_jct_s", "p99_jct_s", "avg_queue_s",
+                 "p95_queue_s", "avg_pending_s", "makespan_s", "throughput_per_h", "utilization",
+                 "fragmentation", "jain_fairness", "ftf_mean", "ftf_max", "sla_misses_total",
+                 "cross_node_jobs", "fits_in_node_jobs", "preemptions", "events", "events_per_s",
+                 "wall_s")
+SCHED_CDFS = ("jct_cdf_s", "queue_cdf_s")
+
+
+def check_sched_details(path, i, rec):
+    """Raise InputError when records[i].details holds scheduling sides of the wrong shape.
+
+    Numbers may be null (the simulator writes NaN as null); a series row must hold one number per
+    column.
+    """
+    details = rec.get("details")
+    if not isinstance(details, dict) or not any(k in details for k in SCHED_SIDES):
+        return
+    for side in SCHED_SIDES:
+        if side not in details:
+            continue
+        where = "%s: records[%d].details.%s" % (path, i, side)
+        m = details[side]
+        if not isinstance(m, dict):
+            raise InputError("%s is a JSON %s, expected an object" % (where, _json_type(m)))
+        if "policy" in m and not isinstance(m["policy"], str):
+            raise InputError("%s.policy is a JSON %s, expected a string" % (
+                where, _json_type(m["policy"])))
+        for k in SCHED_NUMBERS:
+            if k in m and not _number_or_null(m[k]):
+                raise InputError("%s.%s is a JSON %s, expected a number" % (
+                    where, k, _json_type(m[k])))
+        if "sla_misses" in m and not isinstance(m["sla_misses"], dict):
+            raise InputError("%s.sla_misses is a JSON %s, expected an object (VC -> count)" % (
+                where, _json_type(m["sla_misses"])))
+        for k in SCHED_CDFS:
+            if k not in m:
+                continue
+            if not isinstance(m[k], list):
+                raise InputError("%s.%s is a JSON %s, expected a list of numbers" % (
+                    where, k, _json_type(m[k])))
+            for j, v in enumerate(m[k]):
+                if not _number_or_null(v):
+                    raise InputError("%s.%s[%d] is a JSON %s, expected a number" % (
+                        where, k, j, _json_type(v)))
+        if "series" in m:
+            _check_series(where + ".series", m["series"])
+
+
+def _check_series(where, series):
+    if not isinstance(series, dict):
+        raise InputError("%s is a JSON %s, expected an object with \"columns\" and \"rows\"" % (
+            where, _json_type(series)))
+    columns = series.get("columns")
+    rows = series.get("rows")
+    if columns is not None and (not isinstance(columns, list) or
+                                not all(isinstance(c, str) for c in columns)):
+        raise InputError("%s.columns is not a list of column names" % where)
+    if rows is None:
+        return
+    if not isinstance(rows, list):
+        raise InputError("%s.rows is a JSON %s, expected a list of rows" % (where, _json_type(rows)))
+    if rows and columns is None:
+        raise InputError("%s has rows but no \"columns\" naming their values" % where)
+    for j, row in enumerate(rows):
+        if not isinstance(row, list):
+            raise InputError("%s.rows[%d] is a JSON %s, expected a list of numbers" % (
+                where, j, _json_type(row)))
+        if len(row) != len(columns):
+            raise InputError("%s.rows[%d] has %d value%s, expected %d (one per column: %s)" % (
+                where, j, len(row), "" if len(row) == 1 else "s", len(columns), ", ".join(columns)))
+        for k, v in enumerate(row):
+            if not _number_or_null(v):
+                raise InputError("%s.rows[%d][%d] is a JSON %s, expected a number" % (
+                    where, j, k, _json_type(v)))
+
+
+def _number_or_null(v):
+    return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
 
 
 def _json_type(v):
@@ -451,6 +540,129 @@ def metric_row(rec):
             fmt_num(bval) if num(bval) is not None else text(bval), fmt_ratio(rec)]
 
 
+# Lab 08 (cluster scheduling): one row per policy of a group, from each record's details.candidate,
+# and one for the FIFO baseline, from details.baseline (the same trace for every record of a group).
+SCHED_HEADERS = ["policy", "scored metric", "ratio to fifo ± IQR/2", "jobs", "avg JCT (h)",
+                 "p50 JCT (h)", "p95 JCT (h)", "p99 JCT (h)", "avg queuing delay", "makespan (days)",
+                 "throughput (jobs/h)", "utilisation", "fragmentation", "Jain's fairness", "FTF mean",
+                 "FTF max", "SLA misses", "cross-node / fits in node", "preemptions", "events/s",
+                 "wall (s)"]
+SCHED_NOTE = ("One row per policy simulated on the group's trace, and the FIFO baseline (first-in "
+              "first-out, first-fit placement) on the same trace. JCT = finish − submit; queuing "
+              "delay = first start − submit; utilisation = GPU-seconds held / (GPUs × makespan); "
+              "fragmentation = mean share of free GPUs that a pending gang job cannot use; Jain's "
+              "fairness across users (1 = all slowed down alike); FTF = finish-time fairness "
+              "JCT / fair-share time (> 1: worse than a fair share); SLA misses summed over VCs; "
+              "cross-node = jobs of at most one node's GPUs placed across nodes, of the multi-GPU "
+              "jobs that fit in a node. The scored metric and ratio are the record's; "
+              "events/s and wall time are the simulator's on this machine.")
+
+
+def sched_details(rec):
+    """A record's scheduling details (an object with a "candidate" object), or None."""
+    details = rec.get("details")
+    if isinstance(details, dict) and isinstance(details.get("candidate"), dict):
+        return details
+    return None
+
+
+def sched_groups(records, ctx):
+    """{(lab, group): [records with scheduling details]}, in record order."""
+    groups = {}
+    for rec in records:
+        if is_metric(rec) and sched_details(rec) is not None:
+            key = (record_lab(rec, ctx), text(rec.get("group")) or "(no group)")
+            groups.setdefault(key, []).append(rec)
+    return groups
+
+
+def sched_policy_name(rec):
+    """The candidate policy's name: details.candidate.policy, else the last part of part or case."""
+    name = text(obj(obj(sched_details(rec)).get("candidate")).get("policy"))
+    if name:
+        return name
+    for field in ("part", "case"):
+        v = text(rec.get(field))
+        if v:
+            return v.rsplit("/", 1)[-1]
+    return "(unnamed policy)"
+
+
+def sched_baseline(recs):
+    """(name, metrics) of the FIFO baseline from the first record that has details.baseline."""
+    for rec in recs:
+        base = obj(sched_details(rec)).get("baseline")
+        if isinstance(base, dict):
+            name = (text(base.get("policy")) or text(obj(rec.get("baseline")).get("name")) or
+                    "baseline")
+            return name, base
+    return None, None
+
+
+def fmt_hours(seconds):
+    v = num(seconds)
+    return "" if v is None else "%.2f" % (v / 3600)
+
+
+def fmt_days(seconds):
+    v = num(seconds)
+    return "" if v is None else "%.2f" % (v / 86400)
+
+
+def fmt_duration(seconds):
+    """Three significant digits in s, min, h or d, whichever reads best: '22.9 s', '2.15 h'."""
+    v = num(seconds)
+    if v is None:
+        return ""
+    a = abs(v)
+    if a < 60:
+        return "%s s" % fmt_num(v, 3)
+    if a < 3600:
+        return "%s min" % fmt_num(v / 60, 3)
+    if a < 2 * 86400:
+        return "%s h" % fmt_num(v / 3600, 3)
+    return "%s d" % fmt_num(v / 86400, 3)
+
+
+def fmt_count(v):
+    v = num(v)
+    if v is None:
+        return ""
+    return "%d" % v if v == int(v) else fmt_num(v)
+
+
+def sched_row(policy, m, rec=None):
+    """One row of the policy table: a policy's metrics m; rec (the scored record) for a candidate."""
+    m = obj(m)
+    scored = ratio = ""
+    if rec is not None:
+        metric = obj(rec.get("metric"))
+        value = num(metric.get("value"))
+        if value is not None:
+            scored = " ".join(x for x in (text(metric.get("name")), fmt_num(value),
+                                          text(metric.get("unit"))) if x)
+        ratio = fmt_ratio(rec)
+    cross, fits = fmt_count(m.get("cross_node_jobs")), fmt_count(m.get("fits_in_node_jobs"))
+    return [policy, scored, ratio, fmt_count(m.get("jobs")), fmt_hours(m.get("avg_jct_s")),
+            fmt_hours(m.get("p50_jct_s")), fmt_hours(m.get("p95_jct_s")),
+            fmt_hours(m.get("p99_jct_s")), fmt_duration(m.get("avg_queue_s")),
+            fmt_days(m.get("makespan_s")), fmt_fixed(m.get("throughput_per_h"), 2),
+            fmt_fixed(m.get("utilization"), 3), fmt_fixed(m.get("fragmentation"), 3),
+            fmt_fixed(m.get("jain_fairness"), 4), fmt_num(m.get("ftf_mean")),
+            fmt_num(m.get("ftf_max")), fmt_count(m.get("sla_misses_total")),
+            "%s / %s" % (cross, fits) if cross or fits else "", fmt_count(m.get("preemptions")),
+            fmt_num(m.get("events_per_s")), fmt_num(m.get("wall_s"))]
+
+
+def sched_rows(recs):
+    """The policy table of one group: a row per record, then the baseline's."""
+    rows = [sched_row(sched_policy_name(r), sched_details(r)["candidate"], r) for r in recs]
+    name, base = sched_baseline(recs)
+    if base is not None:
+        rows.append(sched_row(name + " (baseline)", base))
+    return rows
+
+
 def md_cell(s):
     return (text(s).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
             .replace("<", "&lt;").replace(">", "&gt;"))
@@ -564,12 +776,129 @@ def make_plot(plt, key, recs, ctx, plot_dir, stem):
         lab or "?", group, text(threads) or "?", "" if threads == 1 else "s", machine), fontsize=11)
     ax.grid(True, which="major", alpha=0.35)
     ax.legend(fontsize=8.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    return save_plot(plt, fig, plot_dir, stem)
+
+
+def save_plot(plt, fig, plot_dir, stem):
+    """Write fig as stem.png and stem.svg under plot_dir (no dates: reruns give the same files)."""
     fig.tight_layout()
     png, svg = stem + ".png", stem + ".svg"
     fig.savefig(os.path.join(plot_dir, png), dpi=110, metadata={"Software": None})
     fig.savefig(os.path.join(plot_dir, svg), metadata={"Date": None, "Creator": None})
     plt.close(fig)
     return png, svg
+
+
+# Lab 08 plots: four per (results file, lab, group), one line per policy and the FIFO baseline
+# dashed in black. Each is (file name suffix, caption, function drawing it).
+
+
+def cdf_points(values):
+    """[(value, fraction of jobs)] from values at evenly spaced quantiles (0th..100th percentile).
+
+    Missing and non-positive values are dropped (the axes are logarithmic), so a policy whose
+    delays are mostly zero starts its curve at the share of jobs that waited.
+    """
+    values = values if isinstance(values, list) else []
+    n = len(values)
+    pts = []
+    for j, v in enumerate(values):
+        v = num(v)
+        if v is not None and v > 0:
+            pts.append((v, j / (n - 1) if n > 1 else 1.0))
+    return pts
+
+
+def series_points(m, column):
+    """[(t_s, value)] of one column of a side's details.series; [] when it lacks the column."""
+    series = obj(obj(m).get("series"))
+    columns, rows = series.get("columns"), series.get("rows")
+    if not isinstance(columns, list) or not isinstance(rows, list):
+        return []
+    if "t_s" not in columns or column not in columns:
+        return []
+    it, iv = columns.index("t_s"), columns.index(column)
+    pts = []
+    for row in rows:
+        if isinstance(row, list) and len(row) == len(columns):
+            t, v = num(row[it]), num(row[iv])
+            if t is not None and v is not None:
+                pts.append((t, v))
+    return pts
+
+
+def sched_sides(recs):
+    """[(label, metrics, is_baseline)]: every policy of the group, then the baseline."""
+    sides = [(sched_policy_name(r), sched_details(r)["candidate"], False) for r in recs]
+    name, base = sched_baseline(recs)
+    if base is not None:
+        sides.append((name + " (baseline)", base, True))
+    return sides
+
+
+SCHED_PLOTS = [
+    ("jct-cdf", "job completion time CDF per policy (log x axis, hours)"),
+    ("queue-cdf", "queuing delay (first start − submit) CDF per policy (log x axis, hours; "
+                  "jobs that never waited are left out of the curve)"),
+    ("utilization", "GPU utilisation over time per policy (days since the first submission)"),
+    ("pending", "pending jobs over time per policy (days since the first submission; "
+                "symmetric log y axis)"),
+]
+
+
+def make_sched_plot(plt, kind, key, recs, ctx, plot_dir, stem):
+    """Draw one lab 08 plot of the given kind; write stem.png and stem.svg; return the names, or
+    None when no policy has data for it."""
+    lab, group = key
+    if kind == "jct-cdf":
+        lines = [(label, [(v / 3600, f) for v, f in cdf_points(obj(m).get("jct_cdf_s"))], b)
+                 for label, m, b in sched_sides(recs)]
+        xlabel, ylabel, what = "job completion time (hours, log scale)", "fraction of jobs", "JCT CDF"
+    elif kind == "queue-cdf":
+        lines = [(label, [(v / 3600, f) for v, f in cdf_points(obj(m).get("queue_cdf_s"))], b)
+                 for label, m, b in sched_sides(recs)]
+        xlabel, ylabel = "queuing delay (hours, log scale)", "fraction of jobs"
+        what = "queuing delay CDF"
+    elif kind == "utilization":
+        lines = [(label, [(t / 86400, v) for t, v in series_points(m, "utilization")], b)
+                 for label, m, b in sched_sides(recs)]
+        xlabel, ylabel, what = "time (days)", "GPU utilisation (busy GPUs / GPUs)", "utilisation"
+    else:
+        lines = [(label, [(t / 86400, v) for t, v in series_points(m, "pending_jobs")], b)
+                 for label, m, b in sched_sides(recs)]
+        xlabel, ylabel, what = "time (days)", "pending jobs (symmetric log scale)", "pending jobs"
+    if not any(pts for _label, pts, _b in lines):
+        return None
+
+    fig, ax = plt.subplots(figsize=(10.5, 5.2))
+    over_time = kind in ("utilization", "pending")
+    for label, pts, is_baseline in lines:
+        if not pts:
+            continue
+        style = dict(linewidth=1.0 if over_time else 1.6, label=label)
+        if len(pts) == 1:
+            style["marker"] = "o"
+        if is_baseline:
+            style.update(color="black", linestyle="--")
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], **style)
+    if kind in ("jct-cdf", "queue-cdf"):
+        ax.set_xscale("log")
+        ax.set_ylim(0, 1.02)
+    elif kind == "utilization":
+        ax.set_ylim(0, 1.05)
+    else:
+        ax.set_yscale("symlog", linthresh=10)
+        ax.set_ylim(bottom=0)
+    if over_time:
+        ax.set_xlim(left=0)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    topologies = sorted({text(obj(sched_details(r)).get("topology")) for r in recs} - {""})
+    ax.set_title("Lab %s, %s: %s\n%s" % (lab or "?", group, what, "; ".join(topologies) or
+                                         "topology not recorded"), fontsize=11)
+    ax.grid(True, which="major", alpha=0.35)
+    ax.legend(fontsize=8.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    return save_plot(plt, fig, plot_dir, stem)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -590,6 +919,7 @@ figcaption { font-size: 0.9em; color: #555; }
 .note { font-size: 0.9em; color: #555; } code { background: #f4f4f4; padding: 0 0.2em; }
 .origin-measured { color: #176317; font-weight: 600; }
 .origin-datasheet { color: #8a5a00; font-weight: 600; }
+div.wide { overflow-x: auto; } div.wide table { margin-top: 0; }
 """
 
 
@@ -615,6 +945,14 @@ def build_report(sources, out_tmp, title):
           "", RATIO_NOTE + ". Fraction of roofline = roofline time / measured time.", ""]
     merged = []
     used_stems = set()
+
+    def claim_stem(stem):
+        """stem, or stem-2, stem-3, ... when an earlier plot already has that name."""
+        base_stem, n = stem, 2
+        while stem in used_stems:
+            stem, n = "%s-%d" % (base_stem, n), n + 1
+        used_stems.add(stem)
+        return stem
 
     if len(sources) > 1:
         body.append("<ul>")
@@ -662,11 +1000,7 @@ def build_report(sources, out_tmp, title):
             md += ["### Plots", ""]
         for key, recs in groups.items():
             lab, group, threads, unit = key
-            stem = slug("%d-lab%s-%s-t%s" % (i, lab, group, text(threads)))
-            base_stem, n = stem, 2
-            while stem in used_stems:
-                stem, n = "%s-%d" % (base_stem, n), n + 1
-            used_stems.add(stem)
+            stem = claim_stem(slug("%d-lab%s-%s-t%s" % (i, lab, group, text(threads))))
             png, svg = make_plot(plt, key, recs, ctx, plot_dir, stem)
             cap = "Lab %s, group %s, %s thread(s): rate against %s" % (
                 lab, group, text(threads), (text(recs[0].get("x_label")) or "size"))
@@ -674,6 +1008,42 @@ def build_report(sources, out_tmp, title):
                         '<a href="plots/%s">PNG</a> · <a href="plots/%s">SVG</a></figcaption>'
                         '</figure>' % (e(png), e(cap), e(cap), e(png), e(svg)))
             md += ["![%s](plots/%s) ([SVG](plots/%s))" % (cap, png, svg), ""]
+
+        # Lab 08 (cluster scheduling): a policy table and four plots per group, from the details
+        for key, recs in sched_groups(records, ctx).items():
+            lab, group = key
+            rows = sched_rows(recs)
+            heading = "Lab %s: policy table (%s)" % (lab, group)
+            body.append("<h3>%s</h3>" % e(heading))
+            body.append('<div class="wide">' + html_table(SCHED_HEADERS, rows, numeric_from=1) +
+                        "</div>")
+            md += ["### " + heading, "", md_table(SCHED_HEADERS, rows), ""]
+            setup = []
+            for field, label in (("trace", "Trace"), ("topology", "Topology")):
+                values = []
+                for r in recs:
+                    v = text(sched_details(r).get(field))
+                    if v and v not in values:
+                        values.append(v)
+                if values:
+                    setup.append("%s: %s" % (label if not setup else label.lower(),
+                                             " | ".join(values)))
+            note = ("; ".join(setup) + ". " if setup else "") + SCHED_NOTE
+            body.append('<p class="note">%s</p>' % e(note))
+            md += [note, ""]
+            body.append("<h3>%s</h3>" % e("Lab %s: plots (%s)" % (lab, group)))
+            md += ["### Lab %s: plots (%s)" % (lab, group), ""]
+            for kind, what in SCHED_PLOTS:
+                stem = claim_stem(slug("%d-lab%s-%s-%s" % (i, lab, group, kind)))
+                files = make_sched_plot(plt, kind, key, recs, ctx, plot_dir, stem)
+                if files is None:
+                    continue
+                png, svg = files
+                cap = "Lab %s, group %s: %s; FIFO baseline dashed" % (lab, group, what)
+                body.append('<figure><img src="plots/%s" alt="%s"><figcaption>%s. '
+                            '<a href="plots/%s">PNG</a> · <a href="plots/%s">SVG</a></figcaption>'
+                            '</figure>' % (e(png), e(cap), e(cap), e(png), e(svg)))
+                md += ["![%s](plots/%s) ([SVG](plots/%s))" % (cap, png, svg), ""]
 
         # Tables
         timed = [r for r in records if is_timed(r)]

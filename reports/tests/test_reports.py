@@ -9,6 +9,7 @@
 import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,7 @@ GPU = os.path.join(FIX, "gpu-metrics.json")
 BROKEN = os.path.join(FIX, "broken-not-json.json")
 WRONG_SCHEMA = os.path.join(FIX, "wrong-schema.json")
 README = os.path.join(FIX, "README-lab01.md")
+LAB08 = os.path.join(FIX, "lab08-sched.json")
 
 
 def run(script, *args):
@@ -164,6 +166,131 @@ class MakeReportTest(unittest.TestCase):
             shutil.rmtree(out, ignore_errors=True)
 
 
+class Lab08ReportTest(unittest.TestCase):
+    """Lab 08 (cluster scheduling) records: the policy table and the four plots from details."""
+
+    PLOTS = ("jct-cdf", "queue-cdf", "utilization", "pending")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="aisys-report-lab08-")
+        cls.out = os.path.join(cls.tmp, "report")
+        cls.proc = run(MAKE_REPORT, "--out", cls.out, LAB08)
+        with open(LAB08) as f:
+            cls.lab08 = json.load(f)
+        cls.sched = [r for r in cls.lab08["records"] if "candidate" in r.get("details", {})]
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def read(self, name):
+        with open(os.path.join(self.out, name), encoding="utf-8") as f:
+            return f.read()
+
+    def test_fixture_renders(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        self.assertEqual(self.proc.stderr, "")
+        # The fixture holds two policies of the philly2048 group and one graded record.
+        self.assertEqual([r["details"]["candidate"]["policy"] for r in self.sched],
+                         ["sjf", "tiresias-las"])
+        self.assertTrue(any(r["group"] == "graded" for r in self.lab08["records"]))
+
+    def test_plot_files(self):
+        plots = sorted(os.listdir(os.path.join(self.out, "plots")))
+        expected = sorted("1-lab08-philly2048-%s.%s" % (kind, ext)
+                          for kind in self.PLOTS for ext in ("png", "svg"))
+        self.assertEqual(plots, expected)  # metric records get no rate plot
+        page = self.read("index.html")
+        md = self.read("summary.md")
+        for kind in self.PLOTS:
+            stem = "1-lab08-philly2048-%s" % kind
+            with open(os.path.join(self.out, "plots", stem + ".png"), "rb") as f:
+                self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n", stem)
+            with open(os.path.join(self.out, "plots", stem + ".svg"), encoding="utf-8") as f:
+                svg = f.read()
+            self.assertIn("<svg", svg, stem)
+            # One legend entry per policy and the baseline.
+            for name in ("sjf", "tiresias-las", "fifo (baseline)"):
+                self.assertIn(name, svg, (stem, name))
+            self.assertIn('<img src="plots/%s.png"' % stem, page)
+            self.assertIn('href="plots/%s.svg"' % stem, page)
+            self.assertIn("(plots/%s.png)" % stem, md)
+
+    def policy_table(self):
+        page = self.read("index.html")
+        self.assertIn("<h3>Lab 08: policy table (philly2048)</h3>", page)
+        table = page.split("<h3>Lab 08: policy table (philly2048)</h3>", 1)[1].split("</table>")[0]
+        table = table.split("<tbody>", 1)[1]
+        return [[html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+                for row in re.findall(r"<tr>(.*?)</tr>", table)]
+
+    def test_policy_table(self):
+        rows = self.policy_table()
+        self.assertEqual([r[0] for r in rows], ["sjf", "tiresias-las", "fifo (baseline)"])
+        page = self.read("index.html")
+        for header in ("avg JCT (h)", "p99 JCT (h)", "avg queuing delay", "makespan (days)",
+                       "throughput (jobs/h)", "utilisation", "fragmentation", "Jain&#x27;s fairness",
+                       "FTF mean", "FTF max", "SLA misses", "cross-node / fits in node",
+                       "preemptions", "events/s", "wall (s)", "ratio to fifo ± IQR/2"):
+            self.assertIn("<th>%s</th>" % header, page)
+        sjf, las, fifo = rows
+        m = self.sched[0]["details"]["candidate"]
+        self.assertEqual(sjf[1], "avg_jct 28234 s")   # the record's scored metric
+        self.assertEqual(sjf[2], "8.18 ± 0.00")       # its ratio to FIFO ± IQR/2
+        self.assertEqual(sjf[3], "100000")
+        self.assertEqual(sjf[4], "%.2f" % (m["avg_jct_s"] / 3600))
+        self.assertEqual(sjf[7], "%.2f" % (m["p99_jct_s"] / 3600))
+        self.assertEqual(sjf[8], "2.15 h")            # 7736.7 s
+        self.assertEqual(las[8], "22.9 s")
+        self.assertEqual(fifo[8], "2.44 d")
+        self.assertEqual(sjf[17], "%d / %d" % (m["cross_node_jobs"], m["fits_in_node_jobs"]))
+        self.assertEqual(las[18], "205357")           # preemptions
+        # The baseline row has metrics but no scored metric or ratio of its own.
+        self.assertEqual(fifo[1:3], ["", ""])
+        base = self.sched[0]["details"]["baseline"]
+        self.assertEqual(fifo[4], "%.2f" % (base["avg_jct_s"] / 3600))
+        self.assertEqual(fifo[16], str(base["sla_misses_total"]))
+        # Trace and topology are named under the table; Markdown has the same table.
+        self.assertIn("32x8x2x2x2 (2048 GPUs, 8 per node)", page)
+        md = self.read("summary.md")
+        self.assertIn("### Lab 08: policy table (philly2048)", md)
+        self.assertIn("| fifo (baseline) |  |  | 100000 |", md)
+
+    def test_ratio_table_lists_every_record(self):
+        md = self.read("summary.md")
+        metric = md.split("### Metric records", 1)[1]
+        for rec in self.lab08["records"]:
+            self.assertIn("| %s |" % rec["case"], metric)
+        row = next(l for l in metric.splitlines() if l.startswith("| graded/srtf/avg_jct |"))
+        self.assertIn("| 1.91 ± 0.06 |", row)
+        row = next(l for l in metric.splitlines() if l.startswith("| philly2048/sjf |"))
+        self.assertIn("| 8.18 ± 0.00 |", row)
+        self.assertNotIn("Timed records", md)
+        # The graded record (details without a simulation) is in no policy table.
+        self.assertEqual(len(self.policy_table()), 3)
+
+    def test_with_lab01_files(self):
+        out = os.path.join(self.tmp, "mixed")
+        try:
+            proc = run(MAKE_REPORT, "--out", out, CPU, LAB08, GPU)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            plots = os.listdir(os.path.join(out, "plots"))
+            self.assertEqual(len([p for p in plots if p.endswith(".png")]), 5 + 4)
+            self.assertIn("2-lab08-philly2048-jct-cdf.svg", plots)
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+
+    def test_handout_table(self):
+        readme = os.path.join(self.tmp, "README.md")
+        shutil.copy(README, readme)
+        proc = run(HANDOUT, "--lab", "08", "--readme", readme, LAB08)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        with open(readme, encoding="utf-8") as f:
+            t = f.read()
+        self.assertIn("| philly2048/sjf | reference | 1 | avg_jct 28234 s | 230860 s | 8.18 ± 0.00 |", t)
+
+
 class MakeReportErrorsTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="aisys-report-err-")
@@ -197,6 +324,62 @@ class MakeReportErrorsTest(unittest.TestCase):
         with open(bad, "w") as f:
             json.dump({"schema": "aisys.results/1", "context": {}, "records": {"a": 1}}, f)
         self.check_rejected(bad, "records")
+
+    def broken_lab08(self, edit):
+        """A copy of the lab 08 fixture changed by edit(records), written into the temp folder."""
+        with open(LAB08) as f:
+            data = json.load(f)
+        edit(data["records"])
+        bad = os.path.join(self.tmp, "bad-lab08.json")
+        with open(bad, "w") as f:
+            json.dump(data, f)
+        return bad
+
+    def test_lab08_series_row_of_wrong_length(self):
+        bad = self.broken_lab08(
+            lambda recs: recs[1]["details"]["baseline"]["series"]["rows"][4].pop())
+        self.check_rejected(bad, "records[1].details.baseline.series.rows[4] has 2 values, "
+                                 "expected 3 (one per column: t_s, utilization, pending_jobs)")
+        self.assertEqual(os.listdir(self.tmp), ["bad-lab08.json"])
+
+    def test_lab08_broken_details(self):
+        def cdf_text(recs):
+            recs[0]["details"]["candidate"]["jct_cdf_s"][7] = "slow"
+
+        def metric_text(recs):
+            recs[0]["details"]["candidate"]["avg_jct_s"] = "8 h"
+
+        def side_list(recs):
+            recs[0]["details"]["baseline"] = []
+
+        def rows_not_list(recs):
+            recs[0]["details"]["candidate"]["series"]["rows"] = {"0": [0, 0, 0]}
+
+        for edit, reason in (
+                (cdf_text, "records[0].details.candidate.jct_cdf_s[7] is a JSON string, "
+                           "expected a number"),
+                (metric_text, "records[0].details.candidate.avg_jct_s is a JSON string"),
+                (side_list, "records[0].details.baseline is a JSON array, expected an object"),
+                (rows_not_list, "records[0].details.candidate.series.rows is a JSON object")):
+            self.check_rejected(self.broken_lab08(edit), reason)
+
+    def test_lab08_missing_details_fields_still_render(self):
+        # Older files may lack any field: a policy without series or CDFs is still tabulated.
+        def strip(recs):
+            for side in ("candidate", "baseline"):
+                for k in ("series", "jct_cdf_s", "queue_cdf_s", "fragmentation"):
+                    recs[0]["details"][side].pop(k)
+            recs[1]["details"]["candidate"]["series"]["columns"] = ["t_s", "busy", "queue"]
+            recs[1]["details"]["baseline"]["series"]["columns"] = ["t_s", "busy", "queue"]
+        proc = run(MAKE_REPORT, "--out", self.out, self.broken_lab08(strip))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        with open(os.path.join(self.out, "index.html"), encoding="utf-8") as f:
+            page = f.read()
+        self.assertIn("<td>sjf</td>", page)
+        plots = sorted(p for p in os.listdir(os.path.join(self.out, "plots")) if p.endswith(".png"))
+        # No policy has utilisation or pending columns any more: those two plots are left out.
+        self.assertEqual(plots, ["1-lab08-philly2048-jct-cdf.png",
+                                 "1-lab08-philly2048-queue-cdf.png"])
 
     def test_broken_file_leaves_existing_report_untouched(self):
         self.assertEqual(run(MAKE_REPORT, "--out", self.out, CPU).returncode, 0)
