@@ -90,6 +90,16 @@ def generate(sources, lab):
         rows.append([mr.text(r.get("case")), mr.text(r.get("impl")), mr.text(mr.threads_of(r)),
                      cell, bcell, mr.fmt_ratio(r), mr.fmt_fraction(r.get("fraction_of_roofline"))])
     lines = [mr.md_table(headers, rows), ""]
+    # Records carrying a simulation's whole metric table (lab 08): the policy table of each group,
+    # as in the report.
+    for ctx, recs in groups:
+        for (_lab, group), grecs in mr.sched_groups(recs, ctx).items():
+            details = mr.sched_details(grecs[0])
+            setup = "; ".join(x for x in (mr.text(details.get("trace")), mr.text(details.get("topology"))) if x)
+            lines.append("Policy table, %s%s:" % (group, " (" + setup + ")" if setup else ""))
+            lines.append("")
+            lines.append(mr.md_table(mr.SCHED_HEADERS, mr.sched_rows(grecs)))
+            lines.append("")
     for ctx, _recs in groups:
         line = "Measured on " + mr.machine_line(ctx) + "."
         cmd = mr.text(ctx.get("command"))
