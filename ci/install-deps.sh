@@ -10,6 +10,7 @@ PACKAGES=(
   cmake ninja-build g++ git binutils pkg-config
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
   libopenblas-dev libopenblas0-pthread
+  libopenmpi-dev openmpi-bin
   python3 python3-matplotlib
   zlib1g-dev
 )

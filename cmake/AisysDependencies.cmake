@@ -55,6 +55,27 @@ else()
   endif()
 endif()
 
+# --- MPI (the Communicator's CPU backend, MPI_Allreduce baselines; optional: a GPU machine may have
+# none) ------------------------------------------------------------------------------------------
+aisys_tristate_is_on(AISYS_MPI _mpi_mode)
+set(AISYS_HAVE_MPI OFF)
+if(_mpi_mode STREQUAL "OFF")
+  aisys_summary("MPI" "off (AISYS_MPI=OFF): the distributed labs' MPI parts are not built")
+else()
+  # The C API from C++ (the project enables no C compiler); no deprecated C++ bindings.
+  set(MPI_CXX_SKIP_MPICXX ON)
+  find_package(MPI QUIET COMPONENTS CXX)
+  if(MPI_CXX_FOUND AND MPIEXEC_EXECUTABLE)
+    set(AISYS_HAVE_MPI ON)
+    aisys_summary("MPI" "found MPI ${MPI_CXX_VERSION} (${MPIEXEC_EXECUTABLE})")
+  elseif(_mpi_mode STREQUAL "REQUIRED")
+    message(FATAL_ERROR "AISYS_MPI=ON but MPI was not found: install libopenmpi-dev and openmpi-bin "
+                        "(ci/install-deps.sh does it)")
+  else()
+    aisys_summary("MPI" "not found (install libopenmpi-dev openmpi-bin): MPI parts are not built")
+  endif()
+endif()
+
 # --- CUDA ---------------------------------------------------------------------------------------
 aisys_tristate_is_on(AISYS_CUDA _cuda_mode)
 set(AISYS_HAVE_CUDA OFF)

@@ -201,8 +201,23 @@ int cmd_test(const TestArgs& a) {
     std::fflush(stdout);
     ro.output_file = (binary_dir() / ("test-" + p.name + ".log")).string();
     ro.echo = true;
-    RunResult r = aisys::grader::run_process({binary, "--gtest_filter=" + p.tests, "--gtest_color=no"}, ro);
-    std::string status = r.ok() ? "passed" : "FAILED (" + r.describe(ro.timeout_s) + ")";
+    // An MPI part: under mpiexec at each of its process counts, stopping at the first failure.
+    RunResult r;
+    std::string at;
+    for (const int np : p.ranks.empty() ? std::vector<int>{0} : p.ranks) {
+      std::vector<std::string> cmd;
+      if (np > 0) {
+        cmd = {aisys::grader::config::kMpiexec, "-n", std::to_string(np)};
+        for (const auto& [k, v] : aisys::grader::mpi_environment()) ro.env[k] = v;
+        at = " at " + std::to_string(np) + " ranks";
+        std::printf("--- %d ranks ---\n", np);
+        std::fflush(stdout);
+      }
+      for (const std::string& x : {binary, "--gtest_filter=" + p.tests, std::string("--gtest_color=no")}) cmd.push_back(x);
+      r = aisys::grader::run_process(cmd, ro);
+      if (!r.ok()) break;
+    }
+    std::string status = r.ok() ? "passed" : "FAILED" + at + " (" + r.describe(ro.timeout_s) + ")";
     if (!r.ok() && r.signal == 0 && !r.timed_out && r.output.find("not implemented:") != std::string::npos &&
         r.output.find("[       OK ]") == std::string::npos) {
       status = "not implemented yet";
@@ -308,7 +323,16 @@ int cmd_bench(const BenchArgs& a) {
   const auto info = read_build_info(lab, impl);
   const std::string out = a.out.empty() ? (binary_dir() / "results" / ("lab" + m.id + "-" + impl + ".json")).string() : a.out;
   if (fs::path(out).has_parent_path()) fs::create_directories(fs::path(out).parent_path());
-  std::vector<std::string> cmd = {info.at("bench_binary").get<std::string>(), "--aisys_out=" + out};
+  // An MPI lab's benchmark runs under mpiexec at 2 ranks, one per core (the honest ratio).
+  RunOptions ro;
+  std::vector<std::string> cmd;
+  if (std::find(m.needs.begin(), m.needs.end(), "mpi") != m.needs.end()) {
+    if (!*aisys::grader::config::kMpiexec) throw GradingError("lab " + m.id + " needs MPI, which this build lacks");
+    cmd = {aisys::grader::config::kMpiexec, "-n", "2", "--bind-to", "core"};
+    for (const auto& [k, v] : aisys::grader::mpi_environment()) ro.env[k] = v;
+  }
+  cmd.push_back(info.at("bench_binary").get<std::string>());
+  cmd.push_back("--aisys_out=" + out);
   std::string recorded = "aisys bench " + m.id + " --impl " + impl;
   if (!a.filter.empty()) {
     cmd.push_back("--aisys_filter=" + a.filter);
@@ -327,7 +351,6 @@ int cmd_bench(const BenchArgs& a) {
     if (const char* val = std::getenv(v)) env_note += std::string(" ") + v + "=" + val;
   }
   cmd.push_back("--aisys_command=" + (env_note.empty() ? "" : "env" + env_note + " ") + recorded);
-  RunOptions ro;
   RunResult r = aisys::grader::run_process(cmd, ro);
   if (!fs::exists(out)) {
     std::fprintf(stderr, "aisys bench: the benchmark wrote no results (%s)\n", r.describe(0).c_str());

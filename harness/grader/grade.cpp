@@ -125,57 +125,77 @@ void run_correctness(const Manifest& m, const Part& part, const Workspace& w, co
   ro.output_file = log;
   ro.env = {{"AISYS_SEED", std::to_string(seed)}, {"AISYS_LAB", m.id}, {"AISYS_PART", part.name},
             {"AISYS_IMPL", "submission"}};
-  fs::remove(json_out);
-  RunResult r = run_process({w.tests_binary, "--gtest_filter=" + part.tests, "--gtest_output=json:" + json_out,
-                             "--gtest_color=no"}, ro);
-  pr.output = tail(r.output);
-  nlohmann::json report;
-  bool have_report = false;
-  if (std::ifstream in(json_out); in) {
-    try {
-      report = nlohmann::json::parse(in);
-      have_report = true;
-    } catch (const std::exception&) {
-    }
-  }
+  // MPI parts run once per process count under mpiexec (a timeout ends every rank: the process
+  // group is killed); the others once, directly.
+  const std::vector<int> rank_counts = part.ranks.empty() ? std::vector<int>{0} : part.ranks;
   int total = 0, passed = 0, skipped = 0, not_implemented = 0;
   std::string first_failure, not_implemented_message;
-  if (have_report) {
-    for (const auto& suite : report.value("testsuites", nlohmann::json::array())) {
-      for (const auto& t : suite.value("testsuite", nlohmann::json::array())) {
-        ++total;
-        const bool is_skipped = t.value("result", "") == "SKIPPED";
-        const bool failed = t.contains("failures") && !t["failures"].empty();
-        if (is_skipped) ++skipped;
-        else if (!failed) ++passed;
-        else {
-          const std::string msg = t["failures"][0].value("failure", "");
-          const auto ni = msg.find("not implemented:");
-          if (ni != std::string::npos) {
-            ++not_implemented;
-            if (not_implemented_message.empty()) not_implemented_message = msg.substr(ni, msg.find('"', ni) - ni);
+  for (const int np : rank_counts) {
+    const std::string at = np > 0 ? " (" + std::to_string(np) + " ranks)" : "";
+    std::vector<std::string> cmd;
+    if (np > 0) {
+      if (!*config::kMpiexec) {
+        pr.status = "skipped";
+        pr.message = "this build has no MPI (install libopenmpi-dev openmpi-bin and reconfigure)";
+        return;
+      }
+      cmd = {config::kMpiexec, "-n", std::to_string(np)};
+      for (const auto& [k, v] : mpi_environment()) ro.env[k] = v;
+    }
+    for (const std::string& a : {w.tests_binary, "--gtest_filter=" + part.tests, "--gtest_output=json:" + json_out,
+                                 std::string("--gtest_color=no")}) {
+      cmd.push_back(a);
+    }
+    fs::remove(json_out);
+    RunResult r = run_process(cmd, ro);
+    pr.output = tail(r.output);
+    nlohmann::json report;
+    bool have_report = false;
+    if (std::ifstream in(json_out); in) {
+      try {
+        report = nlohmann::json::parse(in);
+        have_report = true;
+      } catch (const std::exception&) {
+      }
+    }
+    if (have_report) {
+      for (const auto& suite : report.value("testsuites", nlohmann::json::array())) {
+        for (const auto& t : suite.value("testsuite", nlohmann::json::array())) {
+          ++total;
+          const bool is_skipped = t.value("result", "") == "SKIPPED";
+          const bool failed = t.contains("failures") && !t["failures"].empty();
+          if (is_skipped) ++skipped;
+          else if (!failed) ++passed;
+          else {
+            const std::string msg = t["failures"][0].value("failure", "");
+            const auto ni = msg.find("not implemented:");
+            if (ni != std::string::npos) {
+              ++not_implemented;
+              if (not_implemented_message.empty()) not_implemented_message = msg.substr(ni, msg.find('"', ni) - ni);
+            }
+            if (first_failure.empty()) first_failure = suite.value("name", "") + "." + t.value("name", "") + at + ": " + failure_summary(msg);
           }
-          if (first_failure.empty()) first_failure = suite.value("name", "") + "." + t.value("name", "") + ": " + failure_summary(msg);
         }
       }
     }
-  }
-  pr.tests_total = total;
-  pr.tests_passed = passed;
-  if (r.timed_out || r.signal != 0) {
-    pr.status = r.timed_out ? "timed out" : "crashed";
-    pr.message = "the tests " + r.describe(ro.timeout_s);
-    return;
-  }
-  if (!r.started || (!have_report && r.exit_code != 0 && r.exit_code != 1)) {
-    pr.status = "crashed";
-    pr.message = "the test binary ended with " + r.describe(ro.timeout_s);
-    return;
-  }
-  if (!have_report) {
-    pr.status = "crashed";
-    pr.message = "the test binary wrote no report (" + r.describe(ro.timeout_s) + ")";
-    return;
+    pr.tests_total = total;
+    pr.tests_passed = passed;
+    if (r.timed_out || r.signal != 0) {
+      pr.status = r.timed_out ? "timed out" : "crashed";
+      pr.message = "the tests" + at + " " + r.describe(ro.timeout_s);
+      return;
+    }
+    if (!r.started || (!have_report && r.exit_code != 0 && r.exit_code != 1)) {
+      pr.status = "crashed";
+      pr.message = "the test binary" + at + " ended with " + r.describe(ro.timeout_s);
+      if (np > 0) pr.message += ": " + first_line(r.output);
+      return;
+    }
+    if (!have_report) {
+      pr.status = "crashed";
+      pr.message = "the test binary" + at + " wrote no report (" + r.describe(ro.timeout_s) + ")";
+      return;
+    }
   }
   if (total == 0) {
     pr.status = "error";
@@ -253,9 +273,17 @@ void run_performance(const Manifest& m, const Part& part, const Workspace& w, co
   ro.memory_mb = part.device == "gpu" ? 0 : m.memory_mb;
   ro.output_file = log;
   ro.env = {{"AISYS_LAB", m.id}, {"AISYS_PART", part.name}};
-  std::vector<std::string> cmd = {w.bench_binary,
+  // An MPI part's benchmark runs under mpiexec at its (first) process count, one rank per core.
+  std::vector<std::string> cmd;
+  if (!part.ranks.empty()) {
+    cmd = {config::kMpiexec, "-n", std::to_string(part.ranks.front()), "--bind-to", "core"};
+    for (const auto& [k, v] : mpi_environment()) ro.env[k] = v;
+  }
+  for (const std::string& a : std::vector<std::string>{w.bench_binary,
                                   "--aisys_filter=^" + std::regex_replace(part.benchmark, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)") + "$",
-                                  "--aisys_out=" + out, "--aisys_impl=submission"};
+                                  "--aisys_out=" + out, "--aisys_impl=submission"}) {
+    cmd.push_back(a);
+  }
   if (part.baseline != "roofline") cmd.push_back("--aisys_no_ceilings");  // not needed to score
   if (o.quick_benchmarks) cmd.push_back("--aisys_quick");
   std::fprintf(stderr, "[lab %s] %s: timing %s against %s...\n", m.id.c_str(), part.name.c_str(), part.benchmark.c_str(), part.baseline.c_str());
@@ -321,6 +349,10 @@ GradeResult grade(const GradeOptions& o) {
     m = load_manifest(o.lab_dir);
   } catch (const ManifestError& e) {
     throw GradingError(e.what());
+  }
+  if (std::find(m.needs.begin(), m.needs.end(), "mpi") != m.needs.end() && !*config::kMpiexec) {
+    throw GradingError("lab " + m.id + " needs MPI, which this build lacks: install libopenmpi-dev and "
+                       "openmpi-bin (ci/install-deps.sh does it) and reconfigure");
   }
   GradeResult result;
   result.lab = m.id;

@@ -104,6 +104,10 @@ Manifest parse_manifest(const nlohmann::json& j, const std::string& path) {
     if (cuda && !(f.starts_with("cuda/") || f.find("/cuda/") != std::string::npos)) fail(path, field, "CUDA sources live under cuda/");
   }
   m.allowed_symbols = get_strings(j, "allowed_symbols", path, "", false);
+  m.needs = get_strings(j, "needs", path, "", false);
+  for (const auto& n : m.needs) {
+    if (n != "mpi") fail(path, "needs", "unknown need '" + n + "' (known: mpi)");
+  }
   if (j.contains("timeout_s")) {
     if (!j["timeout_s"].is_number() || j["timeout_s"].get<double>() <= 0) fail(path, "timeout_s", "expected a positive number of seconds");
     m.timeout_s = j["timeout_s"].get<double>();
@@ -140,6 +144,15 @@ Manifest parse_manifest(const nlohmann::json& j, const std::string& path) {
       }
     }
     if (!p.sanitizers.empty() && p.device != "gpu") fail(path, where + ".sanitize", "only GPU parts run under compute-sanitizer");
+    if (jp.contains("ranks")) {
+      if (std::find(m.needs.begin(), m.needs.end(), "mpi") == m.needs.end()) fail(path, where + ".ranks", "a part with ranks needs the lab's \"needs\": [\"mpi\"]");
+      const auto& jr = jp["ranks"];
+      if (!jr.is_array() || jr.empty()) fail(path, where + ".ranks", "expected a non-empty list of process counts");
+      for (const auto& n : jr) {
+        if (!n.is_number_integer() || n.get<int>() < 1 || n.get<int>() > 64) fail(path, where + ".ranks", "each process count is an integer in [1, 64]");
+        p.ranks.push_back(n.get<int>());
+      }
+    }
     if (!p.file.empty() && std::find(m.student_files.begin(), m.student_files.end(), p.file) == m.student_files.end()) {
       fail(path, where + ".file", "'" + p.file + "' is not one of student_files");
     }

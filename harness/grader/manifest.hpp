@@ -42,6 +42,8 @@ struct Part {
   std::string better;  // "higher" | "lower"
   bool needs_cuda_build = false;       // "build": "cuda": its code exists only where nvcc does
   std::vector<std::string> sanitizers;  // "sanitize": ["racecheck", "memcheck", ...] on a GPU
+  std::vector<int> ranks;  // "ranks": [1, 2, 4]: run the tests (or the benchmark) under mpiexec
+                           // once per process count; all must pass (needs an MPI build)
 };
 
 struct Manifest {
@@ -51,6 +53,7 @@ struct Manifest {
   std::string version, id, slug, title;
   std::vector<std::string> student_files;
   std::vector<std::string> allowed_symbols;
+  std::vector<std::string> needs;  // "needs": ["mpi"]: built and graded only where MPI was found
   double timeout_s = 120;
   long memory_mb = 4096;
   std::vector<Part> parts;

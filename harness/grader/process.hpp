@@ -37,4 +37,9 @@ RunResult run_process(const std::vector<std::string>& argv, const RunOptions& op
 // Convenience: run a shell-free command and return its stdout+stderr (for nm, git, ...).
 RunResult run_capture(const std::vector<std::string>& argv, double timeout_s = 60);
 
+// The environment Open MPI needs on these machines (the same as cmake/AisysMpi.cmake sets for
+// CTest): oversubscription, running as root where CI does, no cross-memory-attach single copy,
+// one BLAS/OpenMP thread per rank.
+std::map<std::string, std::string> mpi_environment();
+
 }  // namespace aisys::grader

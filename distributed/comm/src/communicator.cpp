@@ -1,0 +1,66 @@
+// Backend-independent parts of the Communicator: data types, Request ownership, accumulate().
+#include "aisys/comm/communicator.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "request_impl.hpp"
+
+namespace aisys::comm {
+
+std::size_t size_of(DataType type) {
+  switch (type) {
+    case DataType::kFloat32: return 4;
+    case DataType::kFloat64: return 8;
+    case DataType::kInt32: return 4;
+  }
+  return 0;
+}
+
+const char* name_of(DataType type) {
+  switch (type) {
+    case DataType::kFloat32: return "float32";
+    case DataType::kFloat64: return "float64";
+    case DataType::kInt32: return "int32";
+  }
+  return "?";
+}
+
+Request::Request() = default;
+Request::Request(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Request::Request(Request&& other) noexcept = default;
+Request& Request::operator=(Request&& other) noexcept {
+  if (this != &other) {
+    if (impl_ && !impl_->done) {
+      std::fprintf(stderr, "aisys::comm: a Request still in flight was overwritten (%s)\n", impl_->what.c_str());
+      std::abort();
+    }
+    impl_ = std::move(other.impl_);
+  }
+  return *this;
+}
+Request::~Request() {
+  if (impl_ && !impl_->done) {
+    std::fprintf(stderr, "aisys::comm: a Request was destroyed while still in flight (%s): wait() or test() "
+                 "it to completion first\n", impl_->what.c_str());
+    std::abort();
+  }
+}
+void Request::reset() { impl_.reset(); }
+
+template <typename T>
+static void add(void* dst, const void* src, std::size_t count) {
+  T* d = static_cast<T*>(dst);
+  const T* s = static_cast<const T*>(src);
+  for (std::size_t i = 0; i < count; ++i) d[i] += s[i];
+}
+
+void accumulate(void* dst, const void* src, std::size_t count, DataType type) {
+  switch (type) {
+    case DataType::kFloat32: add<float>(dst, src, count); break;
+    case DataType::kFloat64: add<double>(dst, src, count); break;
+    case DataType::kInt32: add<std::int32_t>(dst, src, count); break;
+  }
+}
+
+}  // namespace aisys::comm

@@ -1,0 +1,26 @@
+// The state behind a comm::Request (private to the backends).
+#pragma once
+
+#include <string>
+
+#include "aisys/comm/communicator.hpp"
+
+#if AISYS_HAVE_MPI
+#include <mpi.h>
+#endif
+
+namespace aisys::comm {
+
+struct Request::Impl {
+#if AISYS_HAVE_MPI
+  MPI_Request request = MPI_REQUEST_NULL;
+#endif
+  bool done = false;
+  bool is_recv = false;
+  std::size_t count = 0;
+  DataType type = DataType::kFloat32;
+  int peer = -1, tag = 0;
+  std::string what;  // "isend to rank 1 (tag 3, 64 float32)"
+};
+
+}  // namespace aisys::comm

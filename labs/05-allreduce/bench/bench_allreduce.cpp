@@ -1,0 +1,429 @@
+// Lab 05 benchmarks, run under mpiexec (its own main: Google Benchmark cannot keep ranks in step):
+// each all-reduce against MPI_Allreduce on the same buffers, for messages of 4 B to 256 MiB.
+//   mpiexec -n 2 --bind-to core lab05_reference_bench [--aisys_filter=REGEX] [--aisys_out=FILE]
+//       [--aisys_pairs=N] [--aisys_quick] [--aisys_list] [--aisys_impl=NAME]
+//   (or: aisys bench 05, which does this at 2 ranks)
+// Timing: every rank starts together (barrier); a side's time is the slowest rank's (MPI_MAX) per
+// operation, over enough repetitions to last min_time; candidate and MPI_Allreduce alternate in
+// `pairs` pairs; the ratio is the median of t_MPI / t_candidate, the spread the IQR / median. The
+// candidate's output is checked against a double-precision sum before and after timing. Busbw =
+// S / t x 2 (p - 1) / p (the traffic per rank of a bandwidth-optimal all-reduce), algbw = S / t.
+// The context records alpha and beta fitted from a ping-pong between ranks 0 and 1 and each record
+// the alpha-beta model's predicted time for its algorithm (Thakur, Rabenseifner & Gropp, 2005).
+#include <mpi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "aisys/comm/communicator.hpp"
+#include "aisys/comm/data_parallel.hpp"
+#include "aisys/harness/context.hpp"
+#include "aisys/lab05/allreduce.hpp"
+
+namespace {
+
+using aisys::comm::Communicator;
+using aisys::comm::DataType;
+using AllReduce = std::function<void(Communicator&, float*, std::size_t)>;
+
+struct Algorithm {
+  const char* name;
+  AllReduce run;
+};
+
+const Algorithm kAlgorithms[] = {
+    {"ring", [](Communicator& c, float* d, std::size_t n) { aisys::lab05::ring_allreduce(c, d, n, DataType::kFloat32); }},
+    {"halving-doubling",
+     [](Communicator& c, float* d, std::size_t n) { aisys::lab05::halving_doubling_allreduce(c, d, n, DataType::kFloat32); }},
+    {"tree", [](Communicator& c, float* d, std::size_t n) { aisys::lab05::tree_allreduce(c, d, n, DataType::kFloat32); }},
+};
+
+const std::size_t kSizes[] = {4, 1 << 10, 64 << 10, 1 << 20, 16 << 20, 64 << 20, 256 << 20};
+
+std::string size_name(std::size_t bytes) {
+  if (bytes >= (1 << 20)) return std::to_string(bytes >> 20) + "MiB";
+  if (bytes >= (1 << 10)) return std::to_string(bytes >> 10) + "KiB";
+  return std::to_string(bytes) + "B";
+}
+
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+// Rank r's input: small normal floats from (seed, r, i) (2^-40 scale: repeated in-place all-reduces
+// multiply values by p each time; buffers are refreshed untimed before they could overflow).
+void fill(std::vector<float>& v, int rank, std::uint64_t seed) {
+  std::uint64_t x = seed ^ (0x9E3779B97F4A7C15ull * static_cast<std::uint64_t>(rank + 1));
+  for (auto& e : v) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    e = std::ldexp(1.0f + static_cast<float>(x % 1000) / 1000.0f, -40);
+  }
+}
+
+// Checks data against the double sum of every rank's fill(); "" when right.
+std::string check(const std::vector<float>& data, int p, std::uint64_t seed) {
+  std::vector<double> sum(data.size(), 0.0);
+  std::vector<float> part(data.size());
+  for (int r = 0; r < p; ++r) {
+    fill(part, r, seed);
+    for (std::size_t i = 0; i < data.size(); ++i) sum[i] += part[i];
+  }
+  for (std::size_t i = 0; i < data.size(); ++i) {
+    if (std::abs(data[i] - sum[i]) > 1e-5 * std::abs(sum[i]) + 1e-30) {
+      return "element " + std::to_string(i) + ": expected " + std::to_string(sum[i] * 1e12) + "e-12, got " +
+             std::to_string(data[i] * 1e12) + "e-12";
+    }
+  }
+  return "";
+}
+
+struct Options {
+  std::string filter = ".*", out, impl = "reference", command;
+  int pairs = 5;
+  double min_time = 0.2;
+  bool list = false, quick = false;
+};
+
+// Seconds per operation of `op` on every rank (the slowest rank), at least min_time in total.
+double time_side(Communicator& c, const std::function<void()>& op, std::vector<float>& data, int rank,
+                 std::uint64_t seed, double min_time, int& reps_out) {
+  const int p = c.size();
+  const int max_batch = std::max(1, static_cast<int>(150.0 / std::log2(std::max(2, p))));  // before overflow
+  // Rank 0 decides the repetitions (all ranks must agree) from one timed call.
+  fill(data, rank, seed);
+  c.barrier();
+  double t0 = now();
+  op();
+  double one = now() - t0, slowest = 0;
+  MPI_Allreduce(&one, &slowest, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+  int reps = std::clamp(static_cast<int>(min_time / std::max(slowest, 1e-7)), 1, 100000);
+  MPI_Bcast(&reps, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  double total = 0;
+  for (int done = 0; done < reps;) {
+    const int batch = std::min(max_batch, reps - done);
+    fill(data, rank, seed);  // untimed refresh
+    c.barrier();
+    t0 = now();
+    for (int i = 0; i < batch; ++i) op();
+    const double mine = now() - t0;
+    double worst = 0;
+    MPI_Allreduce(&mine, &worst, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    total += worst;
+    done += batch;
+  }
+  reps_out = reps;
+  return total / reps;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+double quantile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  const double pos = q * static_cast<double>(v.size() - 1);
+  const auto lo = static_cast<std::size_t>(pos);
+  const std::size_t hi = std::min(v.size() - 1, lo + 1);
+  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+}
+
+// Ping-pong between ranks 0 and 1: (alpha seconds, beta seconds per byte).
+std::pair<double, double> ping_pong(Communicator& c) {
+  if (c.size() < 2) return {0, 0};
+  auto one_way = [&](std::size_t bytes) {
+    std::vector<float> buf(std::max<std::size_t>(1, bytes / 4));
+    const int reps = bytes < (1 << 20) ? 200 : 10;
+    c.barrier();
+    const double t0 = now();
+    for (int i = 0; i < reps; ++i) {
+      if (c.rank() == 0) {
+        c.send(buf.data(), buf.size(), DataType::kFloat32, 1, 99);
+        c.recv(buf.data(), buf.size(), DataType::kFloat32, 1, 99);
+      } else if (c.rank() == 1) {
+        c.recv(buf.data(), buf.size(), DataType::kFloat32, 0, 99);
+        c.send(buf.data(), buf.size(), DataType::kFloat32, 0, 99);
+      }
+    }
+    double t = (now() - t0) / (2.0 * reps);
+    MPI_Bcast(&t, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    return t;
+  };
+  const double small = one_way(4), large = one_way(8 << 20);
+  const double beta = (large - small) / static_cast<double>((8 << 20) - 4);
+  return {small, std::max(beta, 0.0)};
+}
+
+// The alpha-beta(-gamma omitted) model's time for an all-reduce of n bytes over p ranks.
+double predicted(const std::string& alg, int p, double n, double alpha, double beta) {
+  if (p == 1) return 0;
+  const double lg = std::ceil(std::log2(p));
+  if (alg == "ring") return 2.0 * (p - 1) * alpha + 2.0 * (p - 1) / p * n * beta;
+  if (alg == "halving-doubling") return 2.0 * lg * alpha + 2.0 * (p - 1) / p * n * beta;
+  return 2.0 * lg * (alpha + n * beta);  // binomial reduce + broadcast, unpipelined
+}
+
+// Overlap of gradient all-reduces with the backward pass, for one bucket size: data-parallel
+// training steps of an MLP whose gradients total about 24 MiB, with the backward's compute emulated
+// by a calibrated spin per layer (real compute would fight the all-reduce for the same two cores),
+// set so that compute and communication take about as long. Times per step (slowest rank, median):
+//   comm        the gradients' all-reduce alone (the bucketer, no compute)
+//   compute     the step with no communication
+//   no_overlap  compute, then every bucket's all-reduce after the backward
+//   overlap     buckets start as gradients become ready and are polled during compute
+// hidden fraction = (no_overlap - overlap) / min(compute, comm).
+struct Overlap {
+  double comm = 0, compute = 0, no_overlap = 0, overlap = 0;
+  double hidden() const { return (no_overlap - overlap) / std::max(1e-12, std::min(compute, comm)); }
+};
+
+double slowest_step(Communicator& c, const std::function<void()>& step, int steps) {
+  std::vector<double> t;
+  for (int i = 0; i < steps; ++i) {
+    c.barrier();
+    const double t0 = now();
+    step();
+    double mine = now() - t0, worst = 0;
+    MPI_Allreduce(&mine, &worst, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    t.push_back(worst);
+  }
+  return median(t);
+}
+
+Overlap measure_overlap(Communicator& c, std::size_t bucket_bytes, int steps) {
+  const int p = c.size();
+  const aisys::kernels::Blobs data = aisys::kernels::make_blobs(64 * p, 256, 8, 7);
+  aisys::kernels::Mlp model({256, 1024, 2048, 2048, 256, 8}, 7);
+  aisys::comm::DataParallelOptions o;
+  o.steps = 1;
+  o.global_batch = 2 * p;
+  o.learning_rate = 0.0f;  // the parameters stay put: every step costs the same
+  aisys::lab05::GradientBucketer bucketer(c, bucket_bytes);
+  std::vector<std::span<float>> pending;
+  const aisys::comm::GradientHooks overlapped{[&](std::span<float> g) { bucketer.ready(g); }, [&] { bucketer.poll(); },
+                                              [&] { bucketer.finish(); }};
+  const aisys::comm::GradientHooks after{[&](std::span<float> g) { pending.push_back(g); }, {}, [&] {
+                                           for (auto g : pending) bucketer.ready(g);
+                                           pending.clear();
+                                           bucketer.finish();
+                                         }};
+  const aisys::comm::GradientHooks none{};
+  Overlap r;
+  // Communication alone: every gradient through the buckets, nothing else.
+  r.comm = slowest_step(c, [&] {
+    for (int l = model.layers() - 1; l >= 0; --l) bucketer.ready(model.gradients(l));
+    bucketer.finish();
+  }, steps);
+  // Calibrate the emulated compute to take as long as the communication.
+  o.extra_backward_s_per_layer = r.comm / model.layers();
+  r.compute = slowest_step(c, [&] { aisys::comm::train_data_parallel(c, model, data, o, none); }, steps);
+  for (int i = 0; i < steps; ++i) {  // interleaved
+    r.no_overlap += slowest_step(c, [&] { aisys::comm::train_data_parallel(c, model, data, o, after); }, 1);
+    r.overlap += slowest_step(c, [&] { aisys::comm::train_data_parallel(c, model, data, o, overlapped); }, 1);
+  }
+  r.no_overlap /= steps;
+  r.overlap /= steps;
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options opt;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&](const char* flag) { return a.substr(std::strlen(flag)); };
+    if (a.rfind("--aisys_filter=", 0) == 0) opt.filter = value("--aisys_filter=");
+    else if (a.rfind("--aisys_out=", 0) == 0) opt.out = value("--aisys_out=");
+    else if (a.rfind("--aisys_impl=", 0) == 0) opt.impl = value("--aisys_impl=");
+    else if (a.rfind("--aisys_pairs=", 0) == 0) opt.pairs = std::max(1, std::atoi(value("--aisys_pairs=").c_str()));
+    else if (a.rfind("--aisys_min_time=", 0) == 0) opt.min_time = std::atof(value("--aisys_min_time=").c_str());
+    else if (a == "--aisys_quick") opt.quick = true;
+    else if (a == "--aisys_list") opt.list = true;
+    else if (a.rfind("--aisys_command=", 0) == 0) opt.command = value("--aisys_command=");
+    else if (a == "--aisys_no_ceilings") {
+    } else {
+      std::fprintf(stderr, "lab05 bench: unknown flag %s (see the header of bench_allreduce.cpp)\n", a.c_str());
+      return 2;
+    }
+  }
+  if (opt.quick) {
+    opt.pairs = 3;
+    opt.min_time = 0.02;
+  }
+  Communicator& c = aisys::comm::mpi_world();
+  const int p = c.size(), rank = c.rank();
+  std::regex re;
+  try {
+    re = std::regex(opt.filter);
+  } catch (const std::regex_error&) {
+    if (rank == 0) std::fprintf(stderr, "lab05 bench: --aisys_filter=%s is not a regular expression\n", opt.filter.c_str());
+    return 2;
+  }
+  struct Selected {
+    const Algorithm* alg;
+    std::size_t bytes;
+    std::string name;
+  };
+  std::vector<Selected> cases;
+  for (const auto& alg : kAlgorithms) {
+    for (std::size_t bytes : kSizes) {
+      const std::string name = std::string(alg.name) + "/" + size_name(bytes);
+      if (std::regex_search(name, re)) cases.push_back({&alg, bytes, name});
+    }
+  }
+  const std::size_t kBuckets[] = {256 << 10, 1 << 20, 4 << 20, 16 << 20};
+  std::vector<std::pair<std::size_t, std::string>> overlap_cases;
+  for (std::size_t b : kBuckets) {
+    const std::string name = "overlap/bucket-" + size_name(b);
+    if (std::regex_search(name, re)) overlap_cases.push_back({b, name});
+  }
+  if (opt.list) {
+    if (rank == 0) {
+      for (const auto& s : cases) std::printf("%s\tpart=%s\tranks=%d\tbaseline=mpi_allreduce\n", s.name.c_str(), s.alg->name, p);
+      for (const auto& [b, name] : overlap_cases) std::printf("%s\tpart=overlap\tranks=%d\tbaseline=no_overlap\n", name.c_str(), p);
+    }
+    return 0;
+  }
+  std::uint64_t seed = std::chrono::steady_clock::now().time_since_epoch().count();  // never shown to the candidate
+  MPI_Bcast(&seed, 1, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+  const auto [alpha, beta] = ping_pong(c);
+  nlohmann::json records = nlohmann::json::array();
+  int failures = 0;
+  for (const auto& s : cases) {
+    const std::size_t count = std::max<std::size_t>(1, s.bytes / sizeof(float));
+    std::vector<float> data(count);
+    nlohmann::json rec = {{"lab", "05"}, {"part", s.alg->name}, {"impl", opt.impl}, {"case", s.name},
+                          {"group", "np" + std::to_string(p)}, {"x", static_cast<double>(s.bytes)},
+                          {"x_label", "message size (bytes)"},
+                          {"shape", {{"bytes", s.bytes}, {"ranks", p}}}, {"threads", 1}};
+    // Check first (and fail the case, not the run, when wrong).
+    fill(data, rank, seed);
+    std::string err;
+    try {
+      s.alg->run(c, data.data(), count);
+      err = check(data, p, seed);
+    } catch (const std::exception& e) {
+      err = std::string("threw: ") + e.what();
+    }
+    int bad = err.empty() ? 0 : 1, any_bad = 0;
+    MPI_Allreduce(&bad, &any_bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (any_bad) {
+      rec["error"] = "candidate wrong output on some rank" + (err.empty() ? std::string() : " (rank " + std::to_string(rank) + ": " + err + ")");
+      ++failures;
+      if (rank == 0) records.push_back(rec);
+      continue;
+    }
+    std::vector<double> tc, tb, ratios;
+    int reps_c = 0, reps_b = 0;
+    for (int pair = 0; pair < opt.pairs; ++pair) {
+      auto cand = [&] { s.alg->run(c, data.data(), count); };
+      auto base = [&] { MPI_Allreduce(MPI_IN_PLACE, data.data(), static_cast<int>(count), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD); };
+      double a, b;
+      if (pair % 2 == 0) {
+        a = time_side(c, cand, data, rank, seed, opt.min_time, reps_c);
+        b = time_side(c, base, data, rank, seed, opt.min_time, reps_b);
+      } else {
+        b = time_side(c, base, data, rank, seed, opt.min_time, reps_b);
+        a = time_side(c, cand, data, rank, seed, opt.min_time, reps_c);
+      }
+      tc.push_back(a);
+      tb.push_back(b);
+      ratios.push_back(b / a);
+    }
+    // Check again after timing (anti-gaming: the timed code is the checked code).
+    fill(data, rank, seed);
+    s.alg->run(c, data.data(), count);
+    err = check(data, p, seed);
+    bad = err.empty() ? 0 : 1;
+    MPI_Allreduce(&bad, &any_bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    const double t = median(tc), t_base = median(tb), ratio = median(ratios);
+    const double bytes = static_cast<double>(count * sizeof(float));
+    const double algbw = bytes / t / 1e9, busbw = algbw * 2.0 * (p - 1) / std::max(1, p);
+    rec["time_s"] = t;
+    rec["rate"] = {{"value", busbw}, {"unit", "GB/s"}};
+    rec["algbw_gbs"] = algbw;
+    rec["baseline"] = {{"name", "mpi_allreduce"}, {"time_s", t_base},
+                       {"rate", {{"value", bytes / t_base / 1e9 * 2.0 * (p - 1) / std::max(1, p)}, {"unit", "GB/s"}}}};
+    rec["ratio_to_baseline"] = ratio;
+    rec["spread"] = ratio > 0 ? (quantile(ratios, 0.75) - quantile(ratios, 0.25)) / ratio : 0.0;
+    rec["ratios"] = ratios;
+    rec["pairs"] = opt.pairs;
+    rec["reruns"] = 0;
+    rec["repetitions"] = {reps_c, reps_b};
+    rec["predicted_time_s"] = predicted(s.alg->name, p, bytes, alpha, beta);
+    if (any_bad) {
+      rec["error"] = "candidate wrong output after timing";
+      ++failures;
+    }
+    if (rank == 0) {
+      records.push_back(rec);
+      std::fprintf(stderr, "%-28s busbw %8.3f GB/s  MPI_Allreduce %8.3f GB/s  ratio %.3f (spread %.1f%%)\n",
+                   s.name.c_str(), busbw, rec["baseline"]["rate"]["value"].get<double>(), ratio,
+                   rec["spread"].get<double>() * 100);
+    }
+  }
+  for (const auto& [bucket, name] : overlap_cases) {
+    nlohmann::json rec = {{"lab", "05"}, {"part", "overlap"}, {"impl", opt.impl}, {"case", name},
+                          {"group", "overlap-np" + std::to_string(p)}, {"x", static_cast<double>(bucket)},
+                          {"x_label", "bucket size (bytes)"}, {"shape", {{"bucket_bytes", bucket}, {"ranks", p}}},
+                          {"threads", 1}};
+    try {
+      const Overlap o = measure_overlap(c, bucket, opt.quick ? 3 : 7);
+      rec["time_s"] = o.overlap;
+      rec["baseline"] = {{"name", "no_overlap"}, {"time_s", o.no_overlap}};
+      rec["ratio_to_baseline"] = o.no_overlap / o.overlap;
+      rec["spread"] = 0.0;
+      rec["hidden_fraction"] = o.hidden();
+      rec["compute_s"] = o.compute;
+      rec["comm_s"] = o.comm;
+      if (rank == 0) {
+        std::fprintf(stderr, "%-28s comm %.4f s  compute %.4f s  no overlap %.4f s  overlap %.4f s  hidden %.2f\n",
+                     name.c_str(), o.comm, o.compute, o.no_overlap, o.overlap, o.hidden());
+      }
+    } catch (const std::exception& e) {
+      rec["error"] = std::string("threw: ") + e.what();
+      ++failures;
+    }
+    if (rank == 0) records.push_back(rec);
+  }
+  if (rank == 0) {
+    const std::string lab_dir = AISYS_LAB_SOURCE_DIR;
+    auto ctx = aisys::context::machine(lab_dir + "/../..");
+    ctx.update(aisys::context::lab(lab_dir));
+    ctx["ranks"] = p;
+    int version_len = 0;
+    char version[MPI_MAX_LIBRARY_VERSION_STRING];
+    MPI_Get_library_version(version, &version_len);
+    std::string v(version, static_cast<std::size_t>(version_len));
+    ctx["baselines"] = {{"mpi", {{"library", v.substr(0, v.find('\n'))}}}};
+    ctx["link"] = {{"alpha_s", alpha}, {"beta_s_per_byte", beta},
+                   {"bandwidth_gbs", beta > 0 ? 1e-9 / beta : 0.0}, {"measured_by", "ping-pong, ranks 0 and 1"}};
+    if (!opt.command.empty()) ctx["command"] = opt.command;
+    nlohmann::json results = {{"schema", "aisys.results/1"}, {"context", ctx}, {"records", records}};
+    const std::string out = opt.out.empty() ? "lab05-" + opt.impl + ".json" : opt.out;
+    const std::string tmp = out + ".tmp";
+    {
+      std::ofstream f(tmp);
+      f << results.dump(2) << "\n";
+      if (!f) {
+        std::fprintf(stderr, "lab05 bench: cannot write %s\n", tmp.c_str());
+        return 1;
+      }
+    }
+    std::filesystem::rename(tmp, out);
+    std::printf("results: %s\n", out.c_str());
+  }
+  return failures ? 1 : 0;
+}
