@@ -599,6 +599,17 @@ def sched_baseline(recs):
     return None, None
 
 
+def fmt_bytes(v):
+    """A byte count as 4 B, 64 KiB, 16 MiB, 1 GiB (powers of 1024; other values as numbers)."""
+    v = num(v)
+    if v is None:
+        return ""
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if v >= scale:
+            return "%s %s" % (fmt_num(v / scale), unit)
+    return "%s B" % fmt_num(v)
+
+
 def fmt_hours(seconds):
     v = num(seconds)
     return "" if v is None else "%.2f" % (v / 3600)
@@ -761,11 +772,13 @@ def make_plot(plt, key, recs, ctx, plot_dir, stem):
 
     ax.set_xscale("log", base=2)
     xs = sorted({num(r.get("x")) for r in recs})
+    x_labels = sorted({text(r.get("x_label")) for r in recs} - {""})
+    in_bytes = bool(x_labels) and all("bytes" in x for x in x_labels)
     if len(xs) <= 16:
         ax.set_xticks(xs)
-        ax.set_xticklabels([fmt_num(x) for x in xs])
+        ax.set_xticklabels([fmt_bytes(x) if in_bytes else fmt_num(x) for x in xs],
+                           rotation=30 if in_bytes else 0)
         ax.minorticks_off()
-    x_labels = sorted({text(r.get("x_label")) for r in recs} - {""})
     ax.set_xlabel((" / ".join(x_labels) if x_labels else "size") + " (log2 scale)")
     ax.set_ylabel("rate (%s)" % (unit or "unit not recorded"))
     ax.set_ylim(bottom=0)
