@@ -23,9 +23,15 @@
 
 #include "aisys/cluster/trace.hpp"
 #include "aisys/kernels/error.hpp"
+#include "text.hpp"
 
 namespace aisys::cluster {
 namespace {
+
+using text::is_blank;
+using text::is_comment_or_blank;
+using text::single_quoted;
+using text::trim;
 
 // The columns of the project's format, in order; the last one (gpu_util) is optional.
 constexpr std::array<std::string_view, 7> kColumns = {"job_id", "submit_s",   "user",    "vc",
@@ -33,20 +39,6 @@ constexpr std::array<std::string_view, 7> kColumns = {"job_id", "submit_s",   "u
 constexpr std::size_t kRequiredColumnCount = 6;
 constexpr std::string_view kHeaderText = "job_id,submit_s,user,vc,gpus,duration_s[,gpu_util]";
 constexpr std::string_view kUtf8ByteOrderMark = "\xEF\xBB\xBF";
-
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_blank(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_blank(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-// Blank lines and lines whose first visible character is '#' carry no data.
-bool is_comment_or_blank(std::string_view line) {
-  const std::string_view trimmed = trim(line);
-  return trimmed.empty() || trimmed.front() == '#';
-}
 
 // The fields of one line, split at every comma (the format has no quoting) and trimmed.
 std::vector<std::string_view> split_fields(std::string_view line) {
@@ -88,13 +80,6 @@ std::string format_double(double value) {
 
 [[noreturn]] void fail_at(const std::string& source, int line_number, const std::string& message) {
   throw InvalidArgument(source + ":" + std::to_string(line_number) + ": " + message);
-}
-
-std::string single_quoted(std::string_view text) {
-  std::string result;
-  result.reserve(text.size() + 2);
-  result.append(1, '\'').append(text).append(1, '\'');
-  return result;
 }
 
 // Reads lines, counting them, dropping a trailing '\r' (CRLF files) and a leading byte-order mark.

@@ -20,34 +20,20 @@
 
 #include "aisys/cluster/trace.hpp"
 #include "aisys/kernels/error.hpp"
+#include "text.hpp"
 
 namespace aisys::cluster {
 namespace {
+
+using text::is_blank;
+using text::is_comment_or_blank;
+using text::single_quoted;
+using text::trim;
 
 using Json = nlohmann::json;
 
 constexpr double kSecondsPerDay = 86400.0;
 constexpr std::string_view kTimeFormat = "YYYY-MM-DD HH:MM:SS";
-
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_blank(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_blank(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-bool is_comment_or_blank(std::string_view line) {
-  const std::string_view trimmed = trim(line);
-  return trimmed.empty() || trimmed.front() == '#';
-}
-
-std::string single_quoted(std::string_view text) {
-  std::string result;
-  result.reserve(text.size() + 2);
-  result.append(1, '\'').append(text).append(1, '\'');
-  return result;
-}
 
 std::string format_number(double value) {
   char buffer[64];
@@ -181,6 +167,17 @@ struct DropCounts {
   int never_ran = 0;
   int without_gpus = 0;
   int too_short = 0;  // ran for less than min_duration_s
+
+  // Counts a job read and says whether to keep it; otherwise counts why it is dropped.
+  bool keep(bool status_kept, bool ran, const PublicJob& job, const PublicTraceOptions& options) {
+    ++read;
+    if (!status_kept) ++by_status;
+    else if (!ran || job.duration_s <= 0) ++never_ran;
+    else if (job.gpus == 0) ++without_gpus;
+    else if (job.duration_s < options.min_duration_s) ++too_short;
+    else return true;
+    return false;
+  }
 };
 
 // Keeps the first max_jobs by submit time, shifts times so that the trace starts at 0, builds.
@@ -405,18 +402,7 @@ Trace load_philly_job_log(const std::string& path, const PublicTraceOptions& opt
     }
     job.gpus = attempts.empty() ? 0 : philly_attempt_gpus(attempts.front(), reader);
 
-    ++dropped.read;
-    if (!philly_status_kept(status, options)) {
-      ++dropped.by_status;
-    } else if (!has_run || job.duration_s <= 0) {
-      ++dropped.never_ran;
-    } else if (job.gpus == 0) {
-      ++dropped.without_gpus;
-    } else if (job.duration_s < options.min_duration_s) {
-      ++dropped.too_short;
-    } else {
-      kept.push_back(std::move(job));
-    }
+    if (dropped.keep(philly_status_kept(status, options), has_run, job, options)) kept.push_back(std::move(job));
   }
   return finish_public_trace(std::move(kept), dropped, options, path);
 }
@@ -497,18 +483,7 @@ Trace load_helios_csv(const std::string& path, const PublicTraceOptions& options
     }
     job.duration_s = *duration;
 
-    ++dropped.read;
-    if (!helios_state_kept(state, options)) {
-      ++dropped.by_status;
-    } else if (job.duration_s <= 0) {
-      ++dropped.never_ran;
-    } else if (job.gpus == 0) {
-      ++dropped.without_gpus;
-    } else if (job.duration_s < options.min_duration_s) {
-      ++dropped.too_short;
-    } else {
-      kept.push_back(std::move(job));
-    }
+    if (dropped.keep(helios_state_kept(state, options), true, job, options)) kept.push_back(std::move(job));
   }
   return finish_public_trace(std::move(kept), dropped, options, path);
 }

@@ -55,7 +55,19 @@ static void add(void* dst, const void* src, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) d[i] += s[i];
 }
 
+#if AISYS_HAVE_CUDA
+// accumulate.cu
+bool is_device_pointer(const void* p);
+void accumulate_device(void* dst, const void* src, std::size_t count, DataType type);
+#endif
+
 void accumulate(void* dst, const void* src, std::size_t count, DataType type) {
+#if AISYS_HAVE_CUDA
+  if (count > 0 && is_device_pointer(dst)) {
+    accumulate_device(dst, src, count, type);
+    return;
+  }
+#endif
   switch (type) {
     case DataType::kFloat32: add<float>(dst, src, count); break;
     case DataType::kFloat64: add<double>(dst, src, count); break;

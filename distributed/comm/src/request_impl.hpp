@@ -15,6 +15,7 @@ struct Request::Impl {
 #if AISYS_HAVE_MPI
   MPI_Request request = MPI_REQUEST_NULL;
 #endif
+  void* event = nullptr;  // NCCL backend: the cudaEvent_t that completes the operation
   bool done = false;
   bool is_recv = false;
   std::size_t count = 0;

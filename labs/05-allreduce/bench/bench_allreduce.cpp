@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -237,6 +238,19 @@ Overlap measure_overlap(Communicator& c, std::size_t bucket_bytes, int steps) {
   return r;
 }
 
+// The baseline's name: "mpi_allreduce", or with Open MPI's tuned component forced to one algorithm
+// (OMPI_MCA_coll_tuned_use_dynamic_rules=1 OMPI_MCA_coll_tuned_allreduce_algorithm=N, for the
+// report's comparison of MPI's own algorithms) "mpi_allreduce[ring]" and so on.
+std::string baseline_name() {
+  const char* dynamic = std::getenv("OMPI_MCA_coll_tuned_use_dynamic_rules");
+  const char* alg = std::getenv("OMPI_MCA_coll_tuned_allreduce_algorithm");
+  if (!dynamic || std::string(dynamic) != "1" || !alg) return "mpi_allreduce";
+  static const char* const kNames[] = {"default",           "basic-linear", "nonoverlapping", "recursive-doubling",
+                                       "ring",              "segmented-ring", "rabenseifner"};
+  const int n = std::atoi(alg);
+  return std::string("mpi_allreduce[") + (n >= 0 && n <= 6 ? kNames[n] : alg) + "]";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -354,7 +368,7 @@ int main(int argc, char** argv) {
     rec["time_s"] = t;
     rec["rate"] = {{"value", busbw}, {"unit", "GB/s"}};
     rec["algbw_gbs"] = algbw;
-    rec["baseline"] = {{"name", "mpi_allreduce"}, {"time_s", t_base},
+    rec["baseline"] = {{"name", baseline_name()}, {"time_s", t_base},
                        {"rate", {{"value", bytes / t_base / 1e9 * 2.0 * (p - 1) / std::max(1, p)}, {"unit", "GB/s"}}}};
     rec["ratio_to_baseline"] = ratio;
     rec["spread"] = ratio > 0 ? (quantile(ratios, 0.75) - quantile(ratios, 0.25)) / ratio : 0.0;

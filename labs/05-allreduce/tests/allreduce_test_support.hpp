@@ -77,3 +77,20 @@ inline void check_algorithm(const AllReduceFn& fn, comm::Communicator& c) {
 }
 
 }  // namespace aisys::lab05::testing
+
+// The tests of one blocking all-reduce, as the suite SUITE (the name lab.json's part filters on):
+// every small and odd count, 16 MiB, and two calls back to back (a message of the first must not
+// land in the second). CALL uses c, d, n and t.
+#define AISYS_LAB05_ALLREDUCE_TESTS(SUITE, CALL)                                                    \
+  class SUITE : public ::aisys::comm::testing::MpiTest {};                                          \
+  const ::aisys::lab05::testing::AllReduceFn k##SUITE##Fn =                                         \
+      [](::aisys::comm::Communicator& c, void* d, std::size_t n, ::aisys::comm::DataType t) { CALL; }; \
+  TEST_F(SUITE, SmallAndOddCounts) { ::aisys::lab05::testing::check_algorithm(k##SUITE##Fn, world()); } \
+  TEST_F(SUITE, SixteenMebibytes) {                                                                 \
+    ::aisys::lab05::testing::expect_allreduce<float>(k##SUITE##Fn, world(),                         \
+                                                    ::aisys::lab05::testing::kLargeCount, 77);      \
+  }                                                                                                 \
+  TEST_F(SUITE, BackToBackCallsDoNotMix) {                                                          \
+    ::aisys::lab05::testing::expect_allreduce<float>(k##SUITE##Fn, world(), 4099, 91);              \
+    ::aisys::lab05::testing::expect_allreduce<float>(k##SUITE##Fn, world(), 4099, 92);              \
+  }

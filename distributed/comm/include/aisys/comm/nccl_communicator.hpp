@@ -1,0 +1,23 @@
+// aisys/comm/nccl_communicator.hpp: the NCCL backend of the Communicator, on device buffers.
+//
+// With MPI and more than one rank, rank 0's ncclUniqueId is broadcast over MPI and each rank uses
+// GPU (rank mod devices); without MPI, or with one rank, a single-rank communicator needs nothing
+// else (a GPU machine may have one GPU and no MPI: NCCL refuses two ranks on one GPU). Blocking
+// calls synchronise the communicator's stream. isend/irecv are queued and issued together, in one
+// ncclGroupStart/End, at the next test(), wait() or blocking call: NCCL pairs point-to-point calls
+// by order per peer and needs a send and its matching receive in flight together; tags are checked
+// for range and otherwise ignored (order, not tags, matches messages). comm::accumulate() works on
+// device buffers too (it looks at the pointer).
+#pragma once
+
+#include <memory>
+
+#include "aisys/comm/communicator.hpp"
+
+namespace aisys::comm {
+
+// Throws LibraryError naming why when the build has no NCCL or the machine no GPU.
+std::unique_ptr<Communicator> make_nccl_communicator();
+bool have_nccl();
+
+}  // namespace aisys::comm
