@@ -859,6 +859,71 @@ SCHED_PLOTS = [
 ]
 
 
+def model_groups(records, ctx):
+    """{(lab, group): records with a measured time and a model's predicted_time_s}."""
+    groups = {}
+    for rec in records:
+        if num(rec.get("time_s")) and num(rec.get("predicted_time_s")) and num(rec.get("x")):
+            key = (record_lab(rec, ctx), text(rec.get("group")) or "(no group)")
+            groups.setdefault(key, []).append(rec)
+    return groups
+
+
+def crossovers(series):
+    """Sizes where the fastest of several {name: [(x, t)]} series changes: [(x_between, old, new)]."""
+    xs = sorted({x for pts in series.values() for x, _ in pts})
+    best = []
+    for x in xs:
+        times = [(t, name) for name, pts in series.items() for px, t in pts if px == x]
+        if times:
+            best.append((x, min(times)[1]))
+    out = []
+    for (x0, a), (x1, b) in zip(best, best[1:]):
+        if a != b:
+            out.append(((x0 * x1) ** 0.5, a, b))
+    return out
+
+
+def make_model_plot(plt, key, recs, ctx, plot_dir, stem):
+    """Measured time (solid) and the alpha-beta model's prediction (dashed) against size, per
+    algorithm, with the sizes where the fastest algorithm changes (measured: dotted lines)."""
+    lab, group = key
+    fig, ax = plt.subplots(figsize=(10.5, 5.2))
+    measured, predicted = {}, {}
+    for rec in recs:
+        name = text(rec.get("part")) or text(rec.get("case"))
+        measured.setdefault(name, []).append((num(rec.get("x")), num(rec.get("time_s"))))
+        predicted.setdefault(name, []).append((num(rec.get("x")), num(rec.get("predicted_time_s"))))
+    for idx, name in enumerate(sorted(measured)):
+        color = "C%d" % (idx % 10)
+        m = sorted(measured[name])
+        pr = sorted(predicted[name])
+        ax.plot([x for x, _ in m], [t for _, t in m], "-o", color=color, label=name + " (measured)")
+        ax.plot([x for x, _ in pr], [t for _, t in pr], "--", color=color, label=name + " (model)")
+    for x, a, b in crossovers(measured):
+        ax.axvline(x, color="grey", linestyle=":", linewidth=1)
+        ax.annotate("%s -> %s" % (a, b), (x, ax.get_ylim()[1]), rotation=90, va="top", ha="right",
+                    fontsize=7, color="grey")
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    xs = sorted({num(r.get("x")) for r in recs})
+    if len(xs) <= 16:
+        ax.set_xticks(xs)
+        ax.set_xticklabels([fmt_bytes(x) for x in xs], rotation=30)
+        ax.minorticks_off()
+    ax.set_xlabel("message size (log2 scale)")
+    ax.set_ylabel("time per operation (s, log scale)")
+    link = obj(ctx.get("link"))
+    ab = ""
+    if num(link.get("alpha_s")) is not None:
+        ab = ": alpha %s us, %s GB/s" % (fmt_num(num(link.get("alpha_s")) * 1e6),
+                                        fmt_num(num(link.get("bandwidth_gbs"))))
+    ax.set_title("Lab %s, %s: measured against the alpha-beta model%s" % (lab, group, ab))
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return save_plot(plt, fig, plot_dir, stem)
+
+
 def make_sched_plot(plt, kind, key, recs, ctx, plot_dir, stem):
     """Draw one lab 08 plot of the given kind; write stem.png and stem.svg; return the names, or
     None when no policy has data for it."""
@@ -1017,6 +1082,19 @@ def build_report(sources, out_tmp, title):
             png, svg = make_plot(plt, key, recs, ctx, plot_dir, stem)
             cap = "Lab %s, group %s, %s thread(s): rate against %s" % (
                 lab, group, text(threads), (text(recs[0].get("x_label")) or "size"))
+            body.append('<figure><img src="plots/%s" alt="%s"><figcaption>%s. '
+                        '<a href="plots/%s">PNG</a> · <a href="plots/%s">SVG</a></figcaption>'
+                        '</figure>' % (e(png), e(cap), e(cap), e(png), e(svg)))
+            md += ["![%s](plots/%s) ([SVG](plots/%s))" % (cap, png, svg), ""]
+
+        # Records with a model's prediction (lab 05's alpha-beta model): measured against predicted
+        for key, recs in model_groups(records, ctx).items():
+            lab, group = key
+            stem = claim_stem(slug("%d-lab%s-%s-model" % (i, lab, group)))
+            png, svg = make_model_plot(plt, key, recs, ctx, plot_dir, stem)
+            cap = ("Lab %s, group %s: time per operation measured (solid) and predicted by the "
+                   "alpha-beta model (dashed); dotted lines where the fastest algorithm changes"
+                   % (lab, group))
             body.append('<figure><img src="plots/%s" alt="%s"><figcaption>%s. '
                         '<a href="plots/%s">PNG</a> · <a href="plots/%s">SVG</a></figcaption>'
                         '</figure>' % (e(png), e(cap), e(cap), e(png), e(svg)))

@@ -291,6 +291,39 @@ class Lab08ReportTest(unittest.TestCase):
         self.assertIn("| philly2048/sjf | reference | 1 | avg_jct 28234 s | 230860 s | 8.18 ± 0.00 |", t)
 
 
+
+class ModelPlotTest(unittest.TestCase):
+    """Records with a model's predicted_time_s (lab 05's alpha-beta model): a measured-against-model
+    plot per group, whose crossover marks follow the measured times."""
+
+    def test_model_plot_and_crossover(self):
+        ctx = {"link": {"alpha_s": 1e-6, "beta_s_per_byte": 1e-10, "bandwidth_gbs": 10.0}}
+        recs = []
+        # tree fastest up to 1 KiB, ring fastest from 64 KiB.
+        for part, times in (("tree", (1e-6, 2e-6, 9e-5)), ("ring", (2e-6, 3e-6, 5e-5))):
+            for x, t in zip((4, 1024, 65536), times):
+                recs.append({"lab": "05", "part": part, "impl": "reference", "case": "%s/%d" % (part, x),
+                             "group": "np2", "x": x, "x_label": "message size (bytes)", "time_s": t,
+                             "predicted_time_s": t / 2, "rate": {"value": x / t / 1e9, "unit": "GB/s"},
+                             "baseline": {"name": "mpi_allreduce", "time_s": t},
+                             "ratio_to_baseline": 1.0, "spread": 0.0})
+        tmp = tempfile.mkdtemp(prefix="aisys-report-model-")
+        try:
+            path = os.path.join(tmp, "model.json")
+            with open(path, "w") as f:
+                json.dump({"schema": "aisys.results/1", "context": ctx, "records": recs}, f)
+            out = os.path.join(tmp, "report")
+            proc = run(MAKE_REPORT, "--out", out, path)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            plots = sorted(os.listdir(os.path.join(out, "plots")))
+            self.assertIn("1-lab05-np2-model.png", plots)
+            self.assertIn("1-lab05-np2-model.svg", plots)
+            with open(os.path.join(out, "plots", "1-lab05-np2-model.svg"), encoding="utf-8") as f:
+                self.assertIn("tree -&gt; ring", f.read())
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 class MakeReportErrorsTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="aisys-report-err-")
