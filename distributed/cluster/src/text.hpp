@@ -2,8 +2,12 @@
 // aisys::cluster.
 #pragma once
 
+#include <charconv>
+#include <cmath>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 namespace aisys::cluster::text {
 
@@ -26,6 +30,15 @@ inline std::string single_quoted(std::string_view s) {
   result.reserve(s.size() + 2);
   result.append(1, '\'').append(s).append(1, '\'');
   return result;
+}
+
+// A finite double spelled by the whole field, or nothing.
+inline std::optional<double> parse_double(std::string_view field) {
+  double value = 0;
+  const char* const end = field.data() + field.size();
+  const auto [stop, error] = std::from_chars(field.data(), end, value);
+  if (error != std::errc() || stop != end || !std::isfinite(value)) return std::nullopt;
+  return value;
 }
 
 }  // namespace aisys::cluster::text

@@ -30,6 +30,7 @@ namespace {
 
 using text::is_blank;
 using text::is_comment_or_blank;
+using text::parse_double;
 using text::single_quoted;
 using text::trim;
 
@@ -50,15 +51,6 @@ std::vector<std::string_view> split_fields(std::string_view line) {
     line.remove_prefix(comma + 1);
   }
   return fields;
-}
-
-// A finite double spelled by the whole field, or nothing.
-std::optional<double> parse_double(std::string_view field) {
-  double value = 0;
-  const char* const end = field.data() + field.size();
-  const auto [stop, error] = std::from_chars(field.data(), end, value);
-  if (error != std::errc() || stop != end || !std::isfinite(value)) return std::nullopt;
-  return value;
 }
 
 // An int spelled by the whole field, or nothing.

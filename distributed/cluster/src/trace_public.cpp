@@ -27,6 +27,7 @@ namespace {
 
 using text::is_blank;
 using text::is_comment_or_blank;
+using text::parse_double;
 using text::single_quoted;
 using text::trim;
 
@@ -40,15 +41,6 @@ std::string format_number(double value) {
   const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
   AISYS_ASSERT(error == std::errc(), "a double always fits in 64 characters");
   return std::string(buffer, end);
-}
-
-// A finite double spelled by the whole field, or nothing.
-std::optional<double> parse_double(std::string_view field) {
-  double value = 0;
-  const char* const end = field.data() + field.size();
-  const auto [stop, error] = std::from_chars(field.data(), end, value);
-  if (error != std::errc() || stop != end || !std::isfinite(value)) return std::nullopt;
-  return value;
 }
 
 // An integer spelled by the whole field ("8", or "8.0" as pandas writes integer columns that had a
