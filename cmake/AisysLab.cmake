@@ -218,7 +218,7 @@ endfunction()
 # dependencies with the same options and brings these CMake functions.
 function(aisys_export_platform)
   set(dir "${CMAKE_BINARY_DIR}/platform")
-  set(targets aisys_options aisys_kernels aisys_comm aisys_cluster aisys_harness aisys_test_main aisys_bench_main)
+  set(targets aisys_options aisys_kernels aisys_comm aisys_cluster aisys_pipeline aisys_harness aisys_test_main aisys_bench_main)
   if(TARGET aisys_mpi_test_main)
     list(APPEND targets aisys_mpi_test_main)
   endif()

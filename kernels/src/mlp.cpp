@@ -147,6 +147,12 @@ void Mlp::sgd_step(float lr) {
   }
 }
 
+void Mlp::sgd_step(float lr, int l) {
+  auto& p = params_.at(static_cast<std::size_t>(l));
+  const auto& g = grads_[static_cast<std::size_t>(l)];
+  for (std::size_t i = 0; i < p.size(); ++i) p[i] -= lr * g[i];
+}
+
 float Mlp::accuracy(const float* x, const int* labels, int batch) const {
   std::vector<float> a, b(x, x + static_cast<std::size_t>(batch) * in_features(0));
   for (int l = 0; l < layers(); ++l) {

@@ -50,8 +50,9 @@ class Mlp {
   // hook data-parallel training uses to start communicating early). Returns the mean loss.
   float compute_gradients(const float* x, const int* labels, int batch,
                           const std::function<void(int layer)>& on_ready = {});
-  // parameters -= lr * gradients.
+  // parameters -= lr * gradients (of every layer, or of layer l only).
   void sgd_step(float lr);
+  void sgd_step(float lr, int l);
   // Fraction of rows whose arg-max logit is the label.
   float accuracy(const float* x, const int* labels, int batch) const;
 
