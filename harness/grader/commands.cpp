@@ -323,12 +323,20 @@ int cmd_bench(const BenchArgs& a) {
   const auto info = read_build_info(lab, impl);
   const std::string out = a.out.empty() ? (binary_dir() / "results" / ("lab" + m.id + "-" + impl + ".json")).string() : a.out;
   if (fs::path(out).has_parent_path()) fs::create_directories(fs::path(out).parent_path());
-  // An MPI lab's benchmark runs under mpiexec at 2 ranks, one per core (the honest ratio).
+  // An MPI lab's benchmark runs under mpiexec at the process count of its first performance part
+  // (2 when none says), one rank per core where there are enough cores.
   RunOptions ro;
   std::vector<std::string> cmd;
   if (std::find(m.needs.begin(), m.needs.end(), "mpi") != m.needs.end()) {
     if (!*aisys::grader::config::kMpiexec) throw GradingError("lab " + m.id + " needs MPI, which this build lacks");
-    cmd = {aisys::grader::config::kMpiexec, "-n", "2", "--bind-to", "core"};
+    int np = 2;
+    for (const auto& part : m.parts) {
+      if (part.kind == "performance" && !part.ranks.empty()) {
+        np = part.ranks.front();
+        break;
+      }
+    }
+    cmd = aisys::grader::mpiexec_for_benchmark(np);
     for (const auto& [k, v] : aisys::grader::mpi_environment()) ro.env[k] = v;
   }
   cmd.push_back(info.at("bench_binary").get<std::string>());

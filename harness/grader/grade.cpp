@@ -273,10 +273,11 @@ void run_performance(const Manifest& m, const Part& part, const Workspace& w, co
   ro.memory_mb = part.device == "gpu" ? 0 : m.memory_mb;
   ro.output_file = log;
   ro.env = {{"AISYS_LAB", m.id}, {"AISYS_PART", part.name}};
-  // An MPI part's benchmark runs under mpiexec at its (first) process count, one rank per core.
+  // An MPI part's benchmark runs under mpiexec at its (first) process count, one rank per core
+  // where there are enough cores.
   std::vector<std::string> cmd;
   if (!part.ranks.empty()) {
-    cmd = {config::kMpiexec, "-n", std::to_string(part.ranks.front()), "--bind-to", "core"};
+    cmd = mpiexec_for_benchmark(part.ranks.front());
     for (const auto& [k, v] : mpi_environment()) ro.env[k] = v;
   }
   for (const std::string& a : std::vector<std::string>{w.bench_binary,

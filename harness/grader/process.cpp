@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -17,6 +18,8 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include "aisys_grader_config.hpp"
 
 namespace aisys::grader {
 
@@ -159,6 +162,12 @@ std::map<std::string, std::string> mpi_environment() {
           {"OMPI_MCA_btl", "self,vader,tcp"},
           {"OPENBLAS_NUM_THREADS", "1"},
           {"OMP_NUM_THREADS", "1"}};
+}
+
+std::vector<std::string> mpiexec_for_benchmark(int np) {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  return {config::kMpiexec, "-n", std::to_string(np), "--bind-to",
+          static_cast<unsigned>(np) <= cores ? "core" : "none"};
 }
 
 }  // namespace aisys::grader

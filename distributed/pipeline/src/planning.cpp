@@ -21,6 +21,7 @@ void check(const PlanProblem& q) {
   need(q.op_overhead_s >= 0 && q.latency_s >= 0 && q.bandwidth_Bps >= 0 && q.message_bytes_per_sample >= 0,
        "overhead, latency, bandwidth and message bytes", "must not be negative");
   need(q.activation_bytes_per_sample > 0, "activation_bytes_per_sample", "must be positive");
+  need(q.weight_stash_bytes_per_sample >= 0, "weight_stash_bytes_per_sample", "must not be negative");
   need(q.memory_budget_bytes > 0, "memory_budget_bytes", "must be positive");
   need(q.max_chunks >= 1, "max_chunks", "must be at least 1");
 }
@@ -40,12 +41,13 @@ Costs costs_for(const PlanProblem& q, int m, int v) {
   c.latency_s = q.latency_s;
   c.bandwidth_Bps = q.bandwidth_Bps;
   c.message_bytes = q.message_bytes_per_sample * (q.global_batch / m);
+  c.activation_bytes = q.activation_bytes_per_sample * share;
+  c.weight_stash_bytes = q.weight_stash_bytes_per_sample * share;
   return c;
 }
 
 double activation_bytes(const PlanProblem& q, int m, int v) {
-  costs_for(q, m, v);  // checks
-  return q.activation_bytes_per_sample * (q.global_batch / m) / v;
+  return costs_for(q, m, v).activation_bytes;
 }
 
 Evaluation evaluate(const PlanProblem& q, const Schedule& s) {
@@ -59,7 +61,7 @@ Evaluation evaluate(const PlanProblem& q, const Schedule& s) {
   e.step_time = r.makespan;
   e.bubble_fraction = r.bubble_fraction;
   e.peak_activations = r.peak_activations();
-  e.peak_memory_bytes = e.peak_activations * activation_bytes(q, s.microbatches, s.chunks);
+  e.peak_memory_bytes = r.peak_memory_bytes();
   e.fits = e.peak_memory_bytes <= q.memory_budget_bytes * (1 + 1e-12);
   return e;
 }

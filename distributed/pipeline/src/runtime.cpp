@@ -151,8 +151,33 @@ StepResult PipelineRuntime::step(const float* x, const int* labels, int batch) {
       }
     }
   };
-  auto emulate_for = [](Clock::time_point start, double seconds) {
-    std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds)));
+  // Tests every message in flight: MPI moves a large message only inside MPI calls.
+  auto progress = [&] {
+    for (Impl::Slot& sl : st.slots) {
+      for (comm::Request* r : {&sl.act_send, &sl.grad_send}) {
+        if (r->active()) st.comm.test(*r);
+      }
+      if (sl.recv_posted && sl.recv.active()) st.comm.test(sl.recv);
+    }
+  };
+  auto emulate_for = [&](Clock::time_point start, double seconds) {
+    const Clock::time_point end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+    constexpr auto kSlice = std::chrono::microseconds(200);
+    for (Clock::time_point now = Clock::now(); now < end; now = Clock::now()) {
+      progress();
+      std::this_thread::sleep_until(std::min(end, now + kSlice));
+    }
+  };
+  auto wait_for = [&](comm::Request& r) {
+    if (st.opt.wait_poll_s <= 0) {
+      st.comm.wait(r);
+      return;
+    }
+    const auto pause = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(st.opt.wait_poll_s));
+    while (!st.comm.test(r)) {
+      progress();
+      std::this_thread::sleep_for(pause);
+    }
   };
 
   model.zero_gradients();
@@ -178,7 +203,7 @@ StepResult PipelineRuntime::step(const float* x, const int* labels, int batch) {
         case Op::kRecvGrad: {
           Impl::Slot& sl = slot(in);
           post_recv(in);
-          st.comm.wait(sl.recv);
+          wait_for(sl.recv);
           sl.recv_posted = false;
           --posted_ahead;
           break;
@@ -250,7 +275,7 @@ StepResult PipelineRuntime::step(const float* x, const int* labels, int batch) {
             }
           }
           if (in.op == Op::kBackward) {
-            if (sl.act_send.active()) st.comm.wait(sl.act_send);
+            if (sl.act_send.active()) wait_for(sl.act_send);
             sl.acts.clear();
             sl.dz.clear();
           }
@@ -266,7 +291,7 @@ StepResult PipelineRuntime::step(const float* x, const int* labels, int batch) {
               model.backward_weight(l, sl.acts[k].data(), sl.dz[k].data(), b);
             }
           }
-          if (sl.act_send.active()) st.comm.wait(sl.act_send);
+          if (sl.act_send.active()) wait_for(sl.act_send);
           sl.acts.clear();
           sl.dz.clear();
           break;
@@ -286,8 +311,8 @@ StepResult PipelineRuntime::step(const float* x, const int* labels, int batch) {
       result.timeline.push_back({static_cast<int>(i), in, since(start), since(Clock::now())});
     }
     for (Impl::Slot& sl : st.slots) {
-      if (sl.act_send.active()) st.comm.wait(sl.act_send);
-      if (sl.grad_send.active()) st.comm.wait(sl.grad_send);
+      if (sl.act_send.active()) wait_for(sl.act_send);
+      if (sl.grad_send.active()) wait_for(sl.grad_send);
     }
     at.store(static_cast<int>(prog.size()));
   }

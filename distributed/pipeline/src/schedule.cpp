@@ -125,23 +125,47 @@ Schedule make_schedule(std::string name, int stages, int microbatches, int chunk
   return s;
 }
 
+void append_compute(Schedule& s, int rank, Instruction op) {
+  if (rank < 0 || rank >= s.stages || static_cast<int>(s.program.size()) != s.stages) {
+    throw InvalidArgument("append_compute: stage " + std::to_string(rank) + " outside [0, " + std::to_string(s.stages) + ")");
+  }
+  if (op.chunk < 0 || op.chunk >= s.chunks) {
+    throw InvalidArgument("append_compute: chunk " + std::to_string(op.chunk) + " outside [0, " + std::to_string(s.chunks) + ")");
+  }
+  auto& prog = s.program[static_cast<std::size_t>(rank)];
+  const int vs = s.virtual_stage(rank, op.chunk);
+  const bool first = vs == 0, last = vs == s.virtual_stages() - 1;
+  switch (op.op) {
+    case Op::kForward:
+      if (!first) prog.push_back(recv_activation(op.microbatch, op.chunk));
+      prog.push_back(op);
+      if (!last) prog.push_back(send_activation(op.microbatch, op.chunk));
+      break;
+    case Op::kBackward:
+    case Op::kBackwardInput:
+      if (!last) prog.push_back(recv_grad(op.microbatch, op.chunk));
+      prog.push_back(op);
+      if (!first) prog.push_back(send_grad(op.microbatch, op.chunk));
+      break;
+    case Op::kBackwardWeight:
+      prog.push_back(op);
+      break;
+    default:
+      throw InvalidArgument(std::string("append_compute: ") + op_name(op.op) + " is not F, B, I or W");
+  }
+}
+
 Schedule sequential_schedule(int stages, int microbatches, int chunks) {
   Schedule s = make_schedule("sequential", stages, microbatches, chunks);
   const int vs_count = s.virtual_stages();
   for (int mb = 0; mb < microbatches; ++mb) {
     for (int vs = 0; vs < vs_count; ++vs) {
       const auto [r, c] = s.rank_chunk(vs);
-      auto& prog = s.program[static_cast<std::size_t>(r)];
-      if (vs > 0) prog.push_back(recv_activation(mb, c));
-      prog.push_back(forward(mb, c));
-      if (vs + 1 < vs_count) prog.push_back(send_activation(mb, c));
+      append_compute(s, r, forward(mb, c));
     }
     for (int vs = vs_count - 1; vs >= 0; --vs) {
       const auto [r, c] = s.rank_chunk(vs);
-      auto& prog = s.program[static_cast<std::size_t>(r)];
-      if (vs + 1 < vs_count) prog.push_back(recv_grad(mb, c));
-      prog.push_back(backward(mb, c));
-      if (vs > 0) prog.push_back(send_grad(mb, c));
+      append_compute(s, r, backward(mb, c));
     }
   }
   for (auto& prog : s.program) prog.push_back(optimizer_step());

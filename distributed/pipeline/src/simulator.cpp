@@ -134,6 +134,12 @@ void validate(const Schedule& s) {
   }
 }
 
+double SimResult::peak_memory_bytes() const {
+  double peak = 0;
+  for (const auto& st : stages) peak = std::max(peak, st.peak_memory_bytes);
+  return peak;
+}
+
 int SimResult::peak_activations() const {
   int peak = 0;
   for (const auto& st : stages) peak = std::max(peak, st.peak_activations);
@@ -142,25 +148,18 @@ int SimResult::peak_activations() const {
 
 SimResult simulate(const Schedule& s, const Costs& costs) {
   validate(s);
-  const int p = s.stages, v = s.chunks, m = s.microbatches;
+  const int p = s.stages;
   const double transfer = costs.transfer_time();
   const double wire = costs.bandwidth_Bps > 0 ? costs.message_bytes / costs.bandwidth_Bps : 0.0;
   // A message: (0 activation / 1 gradient, destination virtual stage, micro-batch) -> arrival.
   using Key = std::tuple<int, int, int>;
   std::map<Key, double> arrived;
   std::vector<double> link_free(static_cast<std::size_t>(p * p), 0.0);
-  // Which (micro-batch, chunk) pairs split their backward (then W, not I, frees the activations).
-  std::vector<char> split(static_cast<std::size_t>(p * m * v), 0);
-  for (int r = 0; r < p; ++r) {
-    for (const auto& in : s.program[static_cast<std::size_t>(r)]) {
-      if (in.op == Op::kBackwardWeight) split[static_cast<std::size_t>((r * m + in.microbatch) * v + in.chunk)] = 1;
-    }
-  }
   SimResult res;
   res.stages.resize(static_cast<std::size_t>(p));
   std::vector<std::size_t> pc(static_cast<std::size_t>(p), 0);
   std::vector<double> t(static_cast<std::size_t>(p), 0.0);
-  std::vector<int> live(static_cast<std::size_t>(p), 0);
+  std::vector<int> live(static_cast<std::size_t>(p), 0), pending(static_cast<std::size_t>(p), 0);
   auto key_of = [&](int r, const Instruction& in) -> Key {
     const int vs = s.virtual_stage(r, in.chunk);
     switch (in.op) {
@@ -206,12 +205,22 @@ SimResult simulate(const Schedule& s, const Costs& costs) {
           op.end = now;
           st.busy += cost;
           int& l = live[static_cast<std::size_t>(r)];
-          const bool is_split = in.op != Op::kOptimizerStep && split[static_cast<std::size_t>((r * m + in.microbatch) * v + in.chunk)];
+          int& w = pending[static_cast<std::size_t>(r)];
           if (in.op == Op::kForward) {
             st.peak_activations = std::max(st.peak_activations, ++l);
-          } else if (in.op == Op::kBackward || (in.op == Op::kBackwardWeight && is_split)) {
+          } else if (in.op == Op::kBackward) {
             --l;
+          } else if (in.op == Op::kBackwardInput) {
+            --l;
+            st.peak_pending_weight = std::max(st.peak_pending_weight, ++w);
+          } else if (in.op == Op::kBackwardWeight) {
+            --w;
           }
+          // Memory peaks when an op starts: the op's inputs are still held (the forward's output
+          // is counted from its start, a backward's activations until its end).
+          const double held = (l + (in.op == Op::kBackward || in.op == Op::kBackwardInput ? 1 : 0)) * costs.activation_bytes +
+                              (w + (in.op == Op::kBackwardWeight ? 1 : 0)) * costs.weight_stash_bytes;
+          st.peak_memory_bytes = std::max(st.peak_memory_bytes, held);
         }
         st.ops.push_back(op);
         ++pc[static_cast<std::size_t>(r)];

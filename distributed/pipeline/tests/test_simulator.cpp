@@ -60,18 +60,25 @@ TEST(PipelineSimulator, LatencyAndOneMessageAtATimePerLink) {
   EXPECT_DOUBLE_EQ(r.stages[1].ops[2].end, 2.35);
 }
 
-TEST(PipelineSimulator, SplitBackwardCostsAndActivationsLiveUntilW) {
+TEST(PipelineSimulator, SplitBackwardCostsAndMemory) {
   Costs c;
   c.forward = 1;
   c.backward_input = 2;
   c.backward_weight = 3;
-  const Schedule s = from_text(1, 2, 1, {"F0 F1 I0 I1 W0 W1 OPT"});
-  const SimResult r = simulate(s, c);
+  c.activation_bytes = 100;
+  c.weight_stash_bytes = 10;
+  const SimResult r = simulate(from_text(1, 2, 1, {"F0 F1 I0 I1 W0 W1 OPT"}), c);
   EXPECT_DOUBLE_EQ(r.makespan, 12);
   EXPECT_DOUBLE_EQ(r.bubble_fraction, 0);
   EXPECT_EQ(r.peak_activations(), 2);
+  EXPECT_EQ(r.stages[0].peak_pending_weight, 2);
+  EXPECT_DOUBLE_EQ(r.peak_memory_bytes(), 200 + 10);  // during I0: both activations and I0's stash
   const SimResult r2 = simulate(from_text(1, 2, 1, {"F0 I0 W0 F1 I1 W1 OPT"}), c);
   EXPECT_EQ(r2.peak_activations(), 1);
+  EXPECT_EQ(r2.stages[0].peak_pending_weight, 1);
+  EXPECT_DOUBLE_EQ(r2.peak_memory_bytes(), 110);
+  const SimResult r3 = simulate(from_text(1, 2, 1, {"F0 B0 F1 B1 OPT"}), c);
+  EXPECT_DOUBLE_EQ(r3.peak_memory_bytes(), 100);
 }
 
 TEST(PipelineSimulator, InterleavedVirtualStagesWrapAround) {

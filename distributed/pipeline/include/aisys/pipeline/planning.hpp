@@ -7,9 +7,9 @@
 // of b = global_batch / m samples and v chunks per stage, one chunk op on one micro-batch costs
 //   op_overhead_s + per_sample_cost * b / v
 // (the overhead models kernel launches and small, inefficient GEMMs: it makes tiny micro-batches
-// expensive), a message between stages carries message_bytes_per_sample * b bytes, and an
-// in-flight (micro-batch, chunk) keeps activation_bytes_per_sample * b / v bytes. Peak memory of a
-// stage = its peak in-flight activations (simulator.hpp) x that.
+// expensive), a message between stages carries message_bytes_per_sample * b bytes, an in-flight
+// (micro-batch, chunk) keeps activation_bytes_per_sample * b / v bytes and a pending weight
+// gradient weight_stash_bytes_per_sample * b / v. Peak memory: simulator.hpp.
 #pragma once
 
 #include "aisys/pipeline/schedule.hpp"
@@ -25,6 +25,7 @@ struct PlanProblem {
   double backward_weight_s_per_sample = 1e-3;
   double op_overhead_s = 0;
   double activation_bytes_per_sample = 1 << 20;
+  double weight_stash_bytes_per_sample = 0;  // what a pending W keeps (layer inputs, output grads)
   double message_bytes_per_sample = 0;
   double latency_s = 0;
   double bandwidth_Bps = 0;          // 0: infinite
@@ -38,14 +39,14 @@ void check(const PlanProblem& problem);
 
 // Costs of one chunk op at m micro-batches and v chunks (m must divide the global batch).
 Costs costs_for(const PlanProblem& problem, int microbatches, int chunks);
-// Bytes one in-flight (micro-batch, chunk) keeps.
+// Bytes one in-flight (micro-batch, chunk) keeps (also in costs_for(...).activation_bytes).
 double activation_bytes(const PlanProblem& problem, int microbatches, int chunks);
 
 struct Evaluation {
   double step_time = 0;          // the simulated makespan
   double bubble_fraction = 0;
   int peak_activations = 0;      // over stages
-  double peak_memory_bytes = 0;  // peak_activations x activation_bytes
+  double peak_memory_bytes = 0;  // over stages (simulator.hpp)
   bool fits = false;             // peak_memory_bytes <= memory_budget_bytes
 };
 

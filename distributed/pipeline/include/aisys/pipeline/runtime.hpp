@@ -35,7 +35,12 @@ struct RuntimeOptions {
   float learning_rate = 0;   // OptimizerStep: parameters -= lr x gradients of this rank's layers
   double watchdog_s = 60;    // abort the job when a step runs longer
   int recv_lookahead = 2;    // receives posted ahead of the instruction that waits for them
-  bool emulate = false;      // sleep for emulated costs instead of computing
+  double wait_poll_s = 0;    // 0: a receive blocks in MPI (which spins); > 0: it polls test() and
+                             // sleeps this long in between, leaving the core to other ranks (use
+                             // when ranks outnumber cores)
+  bool emulate = false;      // sleep for emulated costs instead of computing; while sleeping the
+                             // rank keeps its messages moving (tests them every 200 us), as a
+                             // GPU's copy engine would
   Costs emulated;            // forward / backward_input / backward_weight / optimizer seconds,
                              // message_bytes per message (when emulate)
 };

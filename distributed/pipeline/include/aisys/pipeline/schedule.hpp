@@ -83,6 +83,14 @@ struct Schedule {
 // An empty schedule of the right shape (program has `stages` empty lists); checks the shape.
 Schedule make_schedule(std::string name, int stages, int microbatches, int chunks = 1);
 
+// Appends compute op `op` (F, B, I or W) to stage `rank`'s program together with the
+// communication it implies where it is needed: a receive just before it (RecvActivation before a
+// Forward of any but the first virtual stage, RecvGrad before a Backward or BackwardInput of any
+// but the last) and a send just after it (SendActivation after a Forward of any but the last,
+// SendGrad after a Backward or BackwardInput of any but the first). Generators then only decide the
+// order of compute.
+void append_compute(Schedule& s, int rank, Instruction op);
+
 // One stage's program as text ("RA0 F0 SA0 RG0 B0 SG0 OPT") and back. parse_program throws
 // InvalidArgument naming the token.
 std::string to_string(const std::vector<Instruction>& program);

@@ -14,9 +14,13 @@
 // reach).
 //
 // Bubble fraction, the one definition of ../shared/MEASURING.md: idle stage-time / (p x makespan),
-// where a stage is busy only while it computes. Peak in-flight activations per stage: the most
-// (micro-batch, chunk) pairs whose Forward has run and whose last backward (B, or W when split)
-// has not: the activations the stage must keep.
+// where a stage is busy only while it computes. Memory, in the zero-bubble paper's accounting:
+// in-flight activations of a stage are the (micro-batch, chunk) pairs whose Forward has run and
+// whose input gradient (B, or I when split) has not: the activations the stage must keep; pending
+// weight gradients are those whose I has run and whose W has not (W keeps only the layers' inputs
+// and output gradients, its "stash"). Peak memory of a stage is the largest
+//   in-flight x activation_bytes + pending x weight_stash_bytes
+// at any moment.
 #pragma once
 
 #include <string>
@@ -36,6 +40,8 @@ struct Costs {
   double latency_s = 0;        // per message
   double message_bytes = 0;    // per activation or gradient message
   double bandwidth_Bps = 0;    // 0: infinite
+  double activation_bytes = 0;    // kept by one in-flight (micro-batch, chunk), for peak memory
+  double weight_stash_bytes = 0;  // kept by one pending W
   double transfer_time() const { return latency_s + (bandwidth_Bps > 0 ? message_bytes / bandwidth_Bps : 0.0); }
 };
 
@@ -52,7 +58,9 @@ struct StageTimeline {
   std::vector<TimedOp> ops;      // every instruction, in program order
   double busy = 0;               // total compute time
   double finish = 0;             // when its last instruction ended
-  int peak_activations = 0;      // see the header comment
+  int peak_activations = 0;      // in-flight (micro-batch, chunk) pairs, see the header comment
+  int peak_pending_weight = 0;   // I done, W not yet
+  double peak_memory_bytes = 0;  // with Costs::activation_bytes and weight_stash_bytes
 };
 
 struct SimResult {
@@ -60,6 +68,7 @@ struct SimResult {
   double bubble_fraction = 0;
   std::vector<StageTimeline> stages;
   int peak_activations() const;  // over stages
+  double peak_memory_bytes() const;
 };
 
 // validate(), then simulate. Throws ScheduleError (invalid, or deadlocked: "deadlock: ...").
