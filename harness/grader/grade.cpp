@@ -101,6 +101,11 @@ std::string failure_summary(const std::string& failure) {
     if (line.empty()) continue;
     const bool location = line == "unknown file" || std::regex_match(line, std::regex(R"(.*:\d+)"));
     if (first.empty() && location) continue;
+    // ADD_FAILURE() / FAIL() print a bare "Failed" before their message: keep looking.
+    if (line == "Failed") {
+      first = line;
+      continue;
+    }
     first = line;
     break;
   }

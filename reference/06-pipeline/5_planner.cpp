@@ -2,7 +2,8 @@
 // micro-batch count m dividing the global batch, and v = 2 .. max_chunks for interleaved 1F1B (m a
 // multiple of p), each priced by the platform's simulator under the problem's cost model
 // (pipeline::evaluate). The fastest configuration that fits the memory budget wins; ties go to the
-// lower peak memory. Small m leaves a large bubble, large m pays the per-op overhead m times and
+// lower peak memory. A schedule the simulator refuses is skipped (and named in Plan::why), so one
+// broken generator does not take the planner down. Small m leaves a large bubble, large m pays the per-op overhead m times and
 // GPipe's memory grows with m: the search finds where these cross.
 #include <algorithm>
 #include <cstdio>
@@ -58,8 +59,15 @@ Plan plan(const PlanProblem& q) {
     }
   }
   std::optional<Candidate> best, runner_up, best_excluded, smallest;
+  std::string skipped;
   for (Schedule& s : options) {
-    const Evaluation e = evaluate(q, s);
+    Evaluation e;
+    try {
+      e = evaluate(q, s);
+    } catch (const ScheduleError& err) {  // a broken generator costs its own option, not the plan
+      if (skipped.empty()) skipped = "; skipped " + label(s) + ": " + err.what();
+      continue;
+    }
     if (!smallest || e.peak_memory_bytes < smallest->eval.peak_memory_bytes) smallest = Candidate{s, e};
     if (!e.fits) {
       if (!best_excluded || better(e, best_excluded->eval)) best_excluded = Candidate{s, e};
@@ -73,6 +81,7 @@ Plan plan(const PlanProblem& q) {
     }
   }
   if (!best) {
+    if (!smallest) throw InvalidArgument("pipeline planner: no schedule could be evaluated" + skipped);
     throw InvalidArgument("pipeline planner: nothing fits the memory budget of " + mib(q.memory_budget_bytes) +
                           " per stage; the smallest peak is " + mib(smallest->eval.peak_memory_bytes) + " (" +
                           label(smallest->schedule) + ")");
@@ -92,6 +101,7 @@ Plan plan(const PlanProblem& q) {
                   best_excluded->eval.step_time, mib(best_excluded->eval.peak_memory_bytes).c_str());
     out.why += buf;
   }
+  out.why += skipped;
   out.step_time = best->eval.step_time;
   out.peak_memory_bytes = best->eval.peak_memory_bytes;
   out.schedule = std::move(best->schedule);

@@ -1,11 +1,29 @@
-// Helpers shared by lab 06's tests: the shapes every schedule is checked at, unit costs, and a
-// readable dump of a schedule for failure messages.
+// Helpers shared by lab 06's public and hidden tests: the fixtures, the shapes every schedule is
+// checked at, unit costs, and a readable dump of a schedule for failure messages.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include "aisys/comm/mpi_testing.hpp"
 #include "aisys/pipeline/simulator.hpp"
+
+namespace aisys::lab06 {
+
+// One fixture per graded part (the public and the hidden tests share them: a test suite has one
+// fixture class). MpiTest gathers every rank's failures into rank 0's result.
+class GPipe : public comm::testing::MpiTest {};
+class OneFOneB : public comm::testing::MpiTest {};
+class Interleaved : public comm::testing::MpiTest {};
+class ZeroBubble : public comm::testing::MpiTest {};
+class Planner : public comm::testing::MpiTest {};
+
+// 8 layers: enough for 4 ranks x 2 chunks.
+inline const std::vector<int> kTestWidths = {12, 24, 20, 16, 24, 20, 16, 24, 5};
+
+}  // namespace aisys::lab06
 
 namespace aisys::lab06::testing_support {
 
@@ -39,6 +57,20 @@ inline std::string dump(const pipeline::Schedule& s) {
                     " v=" + std::to_string(s.chunks) + "\n";
   const std::string text = pipeline::to_string(s);
   return out + (text.size() > 2000 ? text.substr(0, 2000) + "..." : text);
+}
+
+// Simulates s, failing the test with the platform's own words (which stage, which instruction,
+// which rule, or the deadlock's cycle) when it refuses the schedule. Returns whether it ran.
+inline bool simulates(const pipeline::Schedule& s, pipeline::SimResult* out = nullptr,
+                      const pipeline::Costs& costs = pipeline::Costs{}) {
+  try {
+    pipeline::SimResult r = pipeline::simulate(s, costs);
+    if (out) *out = std::move(r);
+    return true;
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << e.what() << "\n" << dump(s);
+    return false;
+  }
 }
 
 }  // namespace aisys::lab06::testing_support

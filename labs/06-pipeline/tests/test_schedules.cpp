@@ -16,13 +16,6 @@ namespace {
 using namespace pipeline;
 using namespace testing_support;
 
-class GPipe : public comm::testing::MpiTest {};
-class OneFOneB : public comm::testing::MpiTest {};
-class Interleaved : public comm::testing::MpiTest {};
-class ZeroBubble : public comm::testing::MpiTest {};
-
-// 8 layers: enough for 4 ranks x 2 chunks.
-const std::vector<int> kWidths = {12, 24, 20, 16, 24, 20, 16, 24, 5};
 
 void expect_shape(const Schedule& s, const char* name, int p, int m, int v) {
   EXPECT_EQ(s.name, name);
@@ -37,7 +30,7 @@ void expect_trains(comm::Communicator& c, Make make, std::vector<int> ms) {
   const std::uint64_t seed = aisys::testing::case_seed(606);
   for (int m : ms) {
     const Schedule s = make(c.size(), m);
-    EXPECT_EQ(check_step_against_single_process(c, s, kWidths, 48, seed), "") << dump(s);
+    EXPECT_EQ(check_step_against_single_process(c, s, kTestWidths, 48, seed), "") << dump(s);
   }
 }
 
@@ -45,14 +38,15 @@ TEST_F(GPipe, ValidAtEveryShape) {
   for (const Shape& sh : shapes()) {
     const Schedule s = gpipe(sh.p, sh.m);
     expect_shape(s, "gpipe", sh.p, sh.m, 1);
-    EXPECT_NO_THROW(simulate(s)) << dump(s);
+    simulates(s);
   }
 }
 
 TEST_F(GPipe, BubbleAndMemory) {
   for (const Shape& sh : shapes()) {
     const Schedule s = gpipe(sh.p, sh.m);
-    const SimResult r = simulate(s, unit_costs(1, 1.5, 0.5));
+    SimResult r;
+    if (!simulates(s, &r, unit_costs(1, 1.5, 0.5))) continue;
     EXPECT_NEAR(r.bubble_fraction, theoretical_bubble("gpipe", sh.p, sh.m), 1e-9) << dump(s);
     for (const StageTimeline& st : r.stages) EXPECT_EQ(st.peak_activations, sh.m) << dump(s);
   }
@@ -64,14 +58,15 @@ TEST_F(OneFOneB, ValidAtEveryShape) {
   for (const Shape& sh : shapes()) {
     const Schedule s = one_f_one_b(sh.p, sh.m);
     expect_shape(s, "1f1b", sh.p, sh.m, 1);
-    EXPECT_NO_THROW(simulate(s)) << dump(s);
+    simulates(s);
   }
 }
 
 TEST_F(OneFOneB, BubbleAndMemory) {
   for (const Shape& sh : shapes()) {
     const Schedule s = one_f_one_b(sh.p, sh.m);
-    const SimResult r = simulate(s, unit_costs(1, 1.5, 0.5));
+    SimResult r;
+    if (!simulates(s, &r, unit_costs(1, 1.5, 0.5))) continue;
     EXPECT_NEAR(r.bubble_fraction, theoretical_bubble("1f1b", sh.p, sh.m), 1e-9) << dump(s);
     for (int stage = 0; stage < sh.p; ++stage) {
       // Stage r keeps min(p - r, m): at most p, however many micro-batches.
@@ -92,7 +87,7 @@ TEST_F(Interleaved, ValidWhereDefined) {
       }
       const Schedule s = interleaved_one_f_one_b(sh.p, sh.m, v);
       expect_shape(s, "interleaved", sh.p, sh.m, v);
-      EXPECT_NO_THROW(simulate(s)) << dump(s);
+      simulates(s);
     }
   }
   EXPECT_THROW(interleaved_one_f_one_b(2, 4, 0), InvalidArgument);
@@ -103,7 +98,8 @@ TEST_F(Interleaved, BubbleAndMemory) {
     if (sh.m % sh.p != 0) continue;
     for (int v : {2, 3, 4}) {
       const Schedule s = interleaved_one_f_one_b(sh.p, sh.m, v);
-      const SimResult r = simulate(s, unit_costs(1, 1.5, 0.5));
+      SimResult r;
+      if (!simulates(s, &r, unit_costs(1, 1.5, 0.5))) continue;
       EXPECT_NEAR(r.bubble_fraction, theoretical_bubble("interleaved", sh.p, sh.m, v), 1e-9) << dump(s);
       // Megatron's warm-up bounds what stage 0 keeps: 2 (p - 1) + (v - 1) p + 1 chunk activations.
       EXPECT_LE(r.stages[0].peak_activations, 2 * (sh.p - 1) + (v - 1) * sh.p + 1) << dump(s);
@@ -119,7 +115,7 @@ TEST_F(ZeroBubble, ValidAtEveryShape) {
   for (const Shape& sh : shapes()) {
     const Schedule s = zb_h1(sh.p, sh.m);
     expect_shape(s, "zb-h1", sh.p, sh.m, 1);
-    EXPECT_NO_THROW(simulate(s)) << dump(s);
+    simulates(s);
     for (const auto& prog : s.program) {
       for (const Instruction& in : prog) EXPECT_NE(in.op, Op::kBackward) << "ZB-H1 splits every backward\n" << dump(s);
     }
@@ -129,13 +125,13 @@ TEST_F(ZeroBubble, ValidAtEveryShape) {
 TEST_F(ZeroBubble, BubbleAndMemory) {
   for (const Shape& sh : shapes()) {
     const Schedule s = zb_h1(sh.p, sh.m);
-    const SimResult r = simulate(s, unit_costs());
+    SimResult r;
+    if (!simulates(s, &r, unit_costs())) continue;
     if (sh.m >= sh.p) {
       EXPECT_NEAR(r.bubble_fraction, theoretical_bubble("zb-h1", sh.p, sh.m), 1e-9) << dump(s);
     }
-    // Never worse than 1F1B with the same split costs.
-    const SimResult base = simulate(one_f_one_b(sh.p, sh.m), unit_costs());
-    EXPECT_LE(r.makespan, base.makespan + 1e-9) << dump(s);
+    // Never slower than 1F1B with the same costs: (m + p - 1) (F + I + W).
+    EXPECT_LE(r.makespan, (sh.m + sh.p - 1) * 3.0 + 1e-9) << dump(s);
     for (int stage = 0; stage < sh.p; ++stage) {
       const StageTimeline& st = r.stages[static_cast<std::size_t>(stage)];
       EXPECT_LE(st.peak_activations, sh.p - stage) << "stage " << stage << ": 1F1B's memory\n" << dump(s);
