@@ -8,9 +8,11 @@
 //       ranks (baseline "sequential"), in `pairs` alternating pairs of `steps` steps each; a side's
 //       time is its median step (the slowest rank's). Before timing, one real training step of the
 //       schedule is checked against single-process training. Each record also holds the simulator's
-//       prediction after calibration (op costs: the mean measured duration of each op kind; a
-//       message: its delay through the runtime, measured with zero-cost ops) and the measured and
-//       simulated timelines of one step.
+//       prediction after calibration (op costs: the mean measured duration of each op kind; links:
+//       alpha + bytes beta fitted to a message's delay through the runtime at two sizes, measured
+//       with zero-cost ops) and the measured and simulated timelines of one step.
+//       Over a rate-limited link (distributed/comm/tools/netns-mpirun.sh --np 4 --rate 1gbit -- ...)
+//       messages cost as much as compute and the prediction has to model the queueing.
 //       Emulated compute is what makes four ranks on two cores measure the schedule rather than
 //       the OS scheduler: sleeping ranks leave the cores to the others.
 //   sim/<schedule>/p4/m<M>   simulated only (rank 0), unit costs F = I = W: bubble fraction against
@@ -154,9 +156,10 @@ double measured_bubble(const std::vector<std::vector<TimedOp>>& stages) {
 }
 
 // One message's delay as the runtime sees it (MPI's protocol, progress made only inside MPI calls,
-// the polling of waits and of emulated compute): the no-pipelining schedule with one micro-batch
-// and zero-cost ops is 2 (p - 1) messages in a row; the median of 15 steps over that count.
-double runtime_message_delay(Communicator& c, const Costs& emulated, double wait_poll_s) {
+// the polling of waits and of emulated compute): the no-pipelining schedule with one micro-batch,
+// zero-cost ops and messages of `bytes` is 2 (p - 1) messages in a row; the median of 15 steps over
+// that count.
+double runtime_message_delay(Communicator& c, const Costs& emulated, double wait_poll_s, double bytes) {
   if (c.size() < 2) return 0;
   aisys::kernels::Mlp model({8, 8, 8, 8, 8, 8, 8, 8, 8}, 1);
   RuntimeOptions ro;
@@ -164,6 +167,7 @@ double runtime_message_delay(Communicator& c, const Costs& emulated, double wait
   ro.wait_poll_s = wait_poll_s;
   ro.emulated = emulated;
   ro.emulated.forward = ro.emulated.backward_input = ro.emulated.backward_weight = 0;
+  ro.emulated.message_bytes = bytes;
   PipelineRuntime rt(c, model, sequential_schedule(c.size(), 1), ro);
   std::vector<double> steps;
   for (int i = 0; i < 15; ++i) {
@@ -177,7 +181,7 @@ double runtime_message_delay(Communicator& c, const Costs& emulated, double wait
 
 // Op costs calibrated from measured timelines (the mean duration of each compute kind) and the
 // runtime's message delay.
-Costs calibrate(const std::vector<std::vector<TimedOp>>& stages, const Costs& emulated, double message_delay_s) {
+Costs calibrate(const std::vector<std::vector<TimedOp>>& stages, const Costs& emulated, double alpha, double beta) {
   std::map<Op, std::pair<double, int>> sum;
   for (const auto& st : stages) {
     for (const TimedOp& op : st) {
@@ -198,8 +202,8 @@ Costs calibrate(const std::vector<std::vector<TimedOp>>& stages, const Costs& em
     c.backward_weight = b * (1 - share);
   }
   c.optimizer = mean(Op::kOptimizerStep, 0);
-  c.latency_s = message_delay_s;  // the whole delay of one message of this size
-  c.bandwidth_Bps = 0;
+  c.latency_s = alpha;
+  c.bandwidth_Bps = beta > 0 ? 1 / beta : 0;
   return c;
 }
 
@@ -269,7 +273,14 @@ int main(int argc, char** argv) {
   }
   const auto [alpha, beta] = ping_pong(c);
   constexpr double kWaitPoll = 20e-6;  // ranks may outnumber cores: never spin while waiting
-  const double message_delay = runtime_cases.empty() ? 0.0 : runtime_message_delay(c, emulated_costs(1), kWaitPoll);
+  // The link as the runtime sees it: one message's delay at two sizes, fitted to alpha + bytes beta.
+  double run_alpha = 0, run_beta = 0, delay_full = 0, delay_small = 0;
+  if (!runtime_cases.empty()) {
+    delay_full = runtime_message_delay(c, emulated_costs(1), kWaitPoll, kMessageBytes);
+    delay_small = runtime_message_delay(c, emulated_costs(1), kWaitPoll, kMessageBytes / 8);
+    run_beta = std::max(0.0, (delay_full - delay_small) / (kMessageBytes * 7 / 8));
+    run_alpha = std::max(0.0, delay_full - kMessageBytes * run_beta);
+  }
   nlohmann::json records = nlohmann::json::array();
   int failures = 0;
   const std::vector<int> widths(17, 32);  // 16 layers: p v <= 16
@@ -339,7 +350,7 @@ int main(int argc, char** argv) {
         if (std::fabs(cand_steps[i].step - t) < std::fabs(cand_steps[pick].step - t)) pick = i;
       }
       const auto& tl = cand_steps[pick].timelines;
-      const Costs calibrated = calibrate(tl, ro.emulated, message_delay);
+      const Costs calibrated = calibrate(tl, ro.emulated, run_alpha, run_beta);
       const SimResult predicted = simulate(cand, calibrated);
       rec["time_s"] = t;
       rec["baseline"] = {{"name", "sequential"}, {"time_s", t_base}};
@@ -356,7 +367,7 @@ int main(int argc, char** argv) {
       rec["bubble_theory"] = theoretical_bubble(k.name, p, kMicrobatches, k.chunks);
       rec["calibrated_costs_s"] = {{"forward", calibrated.forward}, {"backward_input", calibrated.backward_input},
                                    {"backward_weight", calibrated.backward_weight}, {"optimizer", calibrated.optimizer},
-                                   {"message_delay", message_delay}};
+                                   {"latency", calibrated.latency_s}, {"bandwidth_Bps", calibrated.bandwidth_Bps}};
       rec["emulated_costs_s"] = {{"forward", ro.emulated.forward}, {"backward_input", ro.emulated.backward_input},
                                  {"backward_weight", ro.emulated.backward_weight}, {"message_bytes", kMessageBytes}};
       std::vector<std::vector<TimedOp>> sim_tl;
@@ -409,9 +420,12 @@ int main(int argc, char** argv) {
     ctx["baselines"] = {{"mpi", {{"library", v.substr(0, v.find('\n'))}}}};
     ctx["link"] = {{"alpha_s", alpha}, {"beta_s_per_byte", beta}, {"bandwidth_gbs", beta > 0 ? 1e-9 / beta : 0.0},
                    {"measured_by", "ping-pong, ranks 0 and 1"},
-                   {"runtime_message_delay_s", message_delay},
-                   {"runtime_message_delay_measured_by",
-                    "no-pipelining schedule, one micro-batch, zero-cost ops: step / (2 (p - 1)), median of 15"}};
+                   {"runtime_message_delay_s", {{"bytes", kMessageBytes}, {"seconds", delay_full}}},
+                   {"runtime_message_delay_small_s", {{"bytes", kMessageBytes / 8}, {"seconds", delay_small}}},
+                   {"runtime_alpha_s", run_alpha}, {"runtime_beta_s_per_byte", run_beta},
+                   {"runtime_measured_by",
+                    "no-pipelining schedule, one micro-batch, zero-cost ops: step / (2 (p - 1)), median of 15, at two "
+                    "message sizes; alpha + bytes beta fitted to them"}};
     ctx["compute"] = "emulated: each op sleeps for its cost (runtime.hpp)";
     if (!opt.command.empty()) ctx["command"] = opt.command;
     nlohmann::json results = {{"schema", "aisys.results/1"}, {"context", ctx}, {"records", records}};
