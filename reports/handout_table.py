@@ -9,7 +9,11 @@
 # and everything between them is replaced by a Markdown table of the records of impl "reference"
 # of that lab (one row per case: impl, threads, GFLOP/s, baseline GFLOP/s, ratio to baseline ± half
 # the IQR, fraction of roofline), followed by one line per results file naming the machine (CPU
-# model, OpenBLAS core name, commit, date) and the command recorded in its context.
+# model, OpenBLAS core name, commit, date) and the command recorded in its context. Lab 08 records
+# with simulation details add the policy table of their group. Lab 06 (pipeline) records get their
+# own tables instead of rows of the generic one: the schedules run across ranks (step, the
+# no-pipelining baseline, ratio, the simulator's prediction, bubbles) and the simulated bubble
+# fraction against the number of micro-batches m, with the textbook value in parentheses.
 #
 # Without --check the README is rewritten in place (atomically, and only when it changes).
 # With --check nothing is written: exit 1 when the README's table differs from the generated one.
@@ -76,20 +80,11 @@ def generate(sources, lab):
         raise HandoutError("no records of impl \"reference\" for lab %s in %s" % (
             lab, ", ".join(p for p, _ in sources)))
     all_recs = [r for _ctx, recs in groups for r in recs]
-    gflops_only = all(mr.rate_of(r)[1] in ("GFLOP/s", "") and
-                      mr.rate_of(mr.obj(r.get("baseline")))[1] in ("GFLOP/s", "") and
-                      not (mr.is_metric(r) and mr.rate_of(r)[0] is None)
-                      for r in all_recs)
-    headers = ["case", "impl", "threads",
-               "GFLOP/s" if gflops_only else "result",
-               "baseline GFLOP/s" if gflops_only else "baseline",
-               mr.RATIO_HEADER, "fraction of roofline"]
-    rows = []
-    for r in all_recs:
-        cell, bcell = value_cells(r, gflops_only)
-        rows.append([mr.text(r.get("case")), mr.text(r.get("impl")), mr.text(mr.threads_of(r)),
-                     cell, bcell, mr.fmt_ratio(r), mr.fmt_fraction(r.get("fraction_of_roofline"))])
-    lines = [mr.md_table(headers, rows), ""]
+    # Lab 06 (pipeline) records get their own tables below; the others the generic one.
+    plain = [r for r in all_recs if not mr.is_pipeline(r)]
+    lines = []
+    if plain:
+        lines += [generic_table(plain), ""]
     # Records carrying a simulation's whole metric table (lab 08): the policy table of each group,
     # as in the report.
     for ctx, recs in groups:
@@ -100,6 +95,23 @@ def generate(sources, lab):
             lines.append("")
             lines.append(mr.md_table(mr.SCHED_HEADERS, mr.sched_rows(grecs)))
             lines.append("")
+    # Lab 06 (pipeline-parallel scheduling): the schedules run across ranks, and the bubble of the
+    # simulated ones against the number of micro-batches, as in the report.
+    pipeline = False
+    for ctx, recs in groups:
+        for (_lab, group), grecs in mr.pipeline_groups(recs, ctx).items():
+            runs = [r for r in grecs if not mr.is_pipeline_sim(r)]
+            sims = [r for r in grecs if mr.is_pipeline_sim(r)]
+            if runs:
+                lines += ["Pipeline schedules run across ranks, %s:" % group, "",
+                          mr.md_table(mr.pipeline_headers(runs), [mr.pipeline_row(r) for r in runs]),
+                          ""]
+                pipeline = True
+            headers, rows = mr.bubble_table(sims)
+            if rows:
+                lines += ["Bubble fraction against m, %s (simulated with unit costs; textbook in "
+                          "parentheses):" % group, "", mr.md_table(headers, rows), ""]
+                pipeline = True
     for ctx, _recs in groups:
         line = "Measured on " + mr.machine_line(ctx) + "."
         cmd = mr.text(ctx.get("command"))
@@ -107,10 +119,33 @@ def generate(sources, lab):
             line += " Command: `%s`." % cmd.replace("`", "'")
         lines.append(line)
         lines.append("")
-    lines.append("Ratio to baseline: baseline time / reference time, or for a metric the ratio "
-                 "oriented so that higher is better (median of interleaved pairs); ± is half the "
-                 "interquartile range of the per-pair ratios.")
+    if plain:
+        lines.append("Ratio to baseline: baseline time / reference time, or for a metric the ratio "
+                     "oriented so that higher is better (median of interleaved pairs); ± is half "
+                     "the interquartile range of the per-pair ratios.")
+    if pipeline:
+        if plain:
+            lines.append("")
+        lines.append(mr.PIPELINE_NOTE + " " + mr.PIPELINE_SIM_NOTE)
     return "\n".join(lines)
+
+
+def generic_table(recs):
+    """The table of records that are not lab 06 pipeline records: one row per case."""
+    gflops_only = all(mr.rate_of(r)[1] in ("GFLOP/s", "") and
+                      mr.rate_of(mr.obj(r.get("baseline")))[1] in ("GFLOP/s", "") and
+                      not (mr.is_metric(r) and mr.rate_of(r)[0] is None)
+                      for r in recs)
+    headers = ["case", "impl", "threads",
+               "GFLOP/s" if gflops_only else "result",
+               "baseline GFLOP/s" if gflops_only else "baseline",
+               mr.RATIO_HEADER, "fraction of roofline"]
+    rows = []
+    for r in recs:
+        cell, bcell = value_cells(r, gflops_only)
+        rows.append([mr.text(r.get("case")), mr.text(r.get("impl")), mr.text(mr.threads_of(r)),
+                     cell, bcell, mr.fmt_ratio(r), mr.fmt_fraction(r.get("fraction_of_roofline"))])
+    return mr.md_table(headers, rows)
 
 
 def splice(readme_text, block, readme):

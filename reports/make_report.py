@@ -7,9 +7,14 @@
 #                 compiler, baselines, ceilings), plots of rate against size with the baseline and
 #                 the roofline, a table of every timed record and a table of every metric record;
 #                 for lab 08 (cluster scheduling) records with simulation details, a policy table
-#                 and JCT / queuing-delay CDF, utilisation and pending-jobs plots per group
+#                 and JCT / queuing-delay CDF, utilisation and pending-jobs plots per group; for
+#                 lab 06 (pipeline-parallel scheduling) records, a table of the schedules run across
+#                 ranks with a Gantt chart of each (measured above simulated), and for the
+#                 simulated-only ones bubble and peak-memory tables and plots against the number of
+#                 micro-batches and a Gantt chart of every schedule at one m
 #   plots/*.png, plots/*.svg   one plot per (results file, lab, group, threads); four per
-#                 (results file, lab, group) of lab 08 records with details
+#                 (results file, lab, group) of lab 08 records with details; lab 06's Gantt charts
+#                 and plots against m
 #   summary.md    the same tables in Markdown
 #   results.json  every input record merged into one file, for archiving
 #
@@ -92,6 +97,7 @@ def load_results(path):
             raise InputError("%s: records[%d] is a JSON %s, expected an object" % (
                 path, i, _json_type(r)))
         check_sched_details(path, i, r)
+        check_pipeline_fields(path, i, r)
     ctx = data.get("context")
     if ctx is not None and not isinstance(ctx, dict):
         raise InputError("%s: \"context\" is a JSON %s, expected an object" % (path, _json_type(ctx)))
@@ -179,6 +185,87 @@ def _check_series(where, series):
                     where, j, k, _json_type(v)))
 
 
+# A lab 06 (pipeline-parallel scheduling) record: a schedule run across ranks with emulated compute
+# (it has a time_s, the simulator's prediction and the measured and simulated timelines of one step)
+# or simulated only with unit costs ("simulated": true, no time_s: bubble fraction and peak
+# activation memory at one number of micro-batches). A record holding any of PIPELINE_MARKERS is a
+# pipeline record; its pipeline fields are checked below. A timeline is a list of rows
+# [stage, op code, micro-batch, chunk, start_s, end_s]: op codes F, B, I, W (compute), OPT
+# (optimizer), RA, RG (receives: the stage waited for a message), SA, SG (sends).
+PIPELINE_MARKERS = ("timeline_measured", "timeline_simulated", "bubble_measured",
+                    "bubble_simulated", "bubble_fraction", "peak_activation_fraction")
+PIPELINE_NUMBERS = ("predicted_time_s", "prediction_error", "bubble_measured", "bubble_simulated",
+                    "bubble_theory", "bubble_fraction", "peak_activations",
+                    "peak_activation_fraction", "makespan_units")
+PIPELINE_COSTS = ("calibrated_costs_s", "emulated_costs_s")
+PIPELINE_TIMELINES = ("timeline_measured", "timeline_simulated")
+TIMELINE_COLUMNS = ("stage", "op", "micro-batch", "chunk", "start_s", "end_s")
+
+
+def check_pipeline_fields(path, i, rec):
+    """Raise InputError when records[i] is a pipeline record whose pipeline fields have the wrong
+    shape.
+
+    Scalars and costs may be null (NaN is written as null); every timeline row must hold exactly
+    [stage (an integer >= 0), op code (a string), micro-batch, chunk, start_s, end_s] as numbers.
+    """
+    if not is_pipeline(rec):
+        return
+    where = "%s: records[%d]" % (path, i)
+    for k in PIPELINE_NUMBERS:
+        if k in rec and not _number_or_null(rec[k]):
+            raise InputError("%s.%s is a JSON %s, expected a number" % (
+                where, k, _json_type(rec[k])))
+    for k in PIPELINE_COSTS:
+        if k not in rec:
+            continue
+        costs = rec[k]
+        if not isinstance(costs, dict):
+            raise InputError("%s.%s is a JSON %s, expected an object (op -> seconds)" % (
+                where, k, _json_type(costs)))
+        for name, v in costs.items():
+            if not _number_or_null(v):
+                raise InputError("%s.%s.%s is a JSON %s, expected a number" % (
+                    where, k, name, _json_type(v)))
+    layout = ", ".join(TIMELINE_COLUMNS)
+    for k in PIPELINE_TIMELINES:
+        if k not in rec:
+            continue
+        rows = rec[k]
+        if not isinstance(rows, list):
+            raise InputError("%s.%s is a JSON %s, expected a list of rows [%s]" % (
+                where, k, _json_type(rows), layout))
+        for j, row in enumerate(rows):
+            at = "%s.%s[%d]" % (where, k, j)
+            if not isinstance(row, list):
+                raise InputError("%s is a JSON %s, expected a row [%s]" % (
+                    at, _json_type(row), layout))
+            if len(row) != len(TIMELINE_COLUMNS):
+                raise InputError("%s has %d value%s, expected %d (%s)" % (
+                    at, len(row), "" if len(row) == 1 else "s", len(TIMELINE_COLUMNS), layout))
+            if not isinstance(row[1], str):
+                raise InputError("%s[1] (op) is a JSON %s, expected a string (an op code such as "
+                                 "\"F\")" % (at, _json_type(row[1])))
+            for c in (0, 2, 3, 4, 5):
+                if num(row[c]) is None:
+                    raise InputError("%s[%d] (%s) is %s, expected a number" % (
+                        at, c, TIMELINE_COLUMNS[c], "a JSON " + _json_type(row[c])
+                        if _json_type(row[c]) != "number" else "not finite"))
+            if row[0] < 0 or row[0] != int(row[0]):
+                raise InputError("%s[0] (stage) is %s, expected a stage index (an integer >= 0)" % (
+                    at, json.dumps(row[0])))
+
+
+def is_pipeline(rec):
+    """Whether a record holds lab 06 pipeline fields (a timeline, a bubble or peak memory)."""
+    return any(k in rec for k in PIPELINE_MARKERS)
+
+
+def is_pipeline_sim(rec):
+    """A pipeline record that was only simulated: no measured time to tabulate or plot."""
+    return is_pipeline(rec) and (rec.get("simulated") is True or num(rec.get("time_s")) is None)
+
+
 def _number_or_null(v):
     return v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
 
@@ -262,6 +349,10 @@ def is_metric(rec):
 
 
 def is_timed(rec):
+    """Whether a record belongs in the timed-record table: every record that is not a metric one,
+    except simulated-only pipeline records (they have no time; the pipeline section shows them)."""
+    if is_pipeline_sim(rec):
+        return False
     return not is_metric(rec) or num(rec.get("time_s")) is not None or rate_of(rec)[0] is not None
 
 
@@ -674,6 +765,133 @@ def sched_rows(recs):
     return rows
 
 
+# Lab 06 (pipeline-parallel scheduling): per (lab, group), a table of the schedules run across ranks
+# (measured step, the no-pipelining baseline, the calibrated simulator's prediction, bubbles) and,
+# for the simulated-only records, tables of bubble fraction and peak activation memory against the
+# number of micro-batches m.
+PIPELINE_NOTE = ("Step = median step time (the slowest rank's) over interleaved pairs with the "
+                 "no-pipelining schedule; ratio = that schedule's step / this schedule's (median of "
+                 "the pairs), ± half the interquartile range of the per-pair ratios; predicted = the "
+                 "simulator's step after calibrating op costs and message delays on this "
+                 "machine; prediction error = measured / predicted − 1; bubble = idle compute time / "
+                 "(stages × step), from the measured timeline, the simulated one and the textbook "
+                 "formula.")
+PIPELINE_SIM_NOTE = ("Bubble fraction against m: simulated with unit costs (F = I = W = 1 per "
+                     "stage, split over the v chunks of an interleaved schedule) for m micro-batches "
+                     "per step, the textbook formula's value in parentheses.")
+PIPELINE_MEMORY_NOTE = ("Peak activation memory: the most (micro-batch, chunk) activations one "
+                        "stage holds at once (forward done, input gradient not yet), as a fraction "
+                        "of the whole batch's m × v, that count in parentheses.")
+
+
+def pipeline_groups(records, ctx):
+    """{(lab, group): [pipeline records]} (runtime and simulated-only ones), in record order."""
+    groups = {}
+    for rec in records:
+        if is_pipeline(rec):
+            key = (record_lab(rec, ctx), text(rec.get("group")) or "(no group)")
+            groups.setdefault(key, []).append(rec)
+    return groups
+
+
+def pipeline_schedule(rec):
+    """The schedule's name: part, else the second field of the case ("runtime/gpipe/p4-m8"), with
+    the number of chunks when there are several: "interleaved (v = 2)"."""
+    name = text(rec.get("part"))
+    if not name:
+        bits = text(rec.get("case")).split("/")
+        name = bits[1] if len(bits) > 1 and bits[1] else (bits[0] or "(unnamed schedule)")
+    chunks = num(obj(rec.get("shape")).get("chunks"))
+    if chunks is not None and chunks > 1:
+        name += " (v = %s)" % fmt_num(chunks)
+    return name
+
+
+def pipeline_baseline_name(recs):
+    """The runtime records' baseline name when they share one ("sequential"), else "baseline"."""
+    names = {text(obj(r.get("baseline")).get("name")) for r in recs} - {""}
+    return names.pop() if len(names) == 1 else "baseline"
+
+
+def pipeline_headers(recs):
+    base = pipeline_baseline_name(recs)
+    return ["schedule", "step (ms)", "%s step (ms)" % base, "ratio to %s ± IQR/2" % base,
+            "predicted step (ms)", "prediction error", "bubble measured", "bubble simulated",
+            "bubble textbook"]
+
+
+def fmt_ms(seconds, decimals=2):
+    v = num(seconds)
+    return "" if v is None else "%.*f" % (decimals, v * 1e3)
+
+
+def fmt_percent(v):
+    """A relative error as a signed percentage: 0.06 -> '+6.0 %'."""
+    v = num(v)
+    return "" if v is None else "%+.1f %%" % (v * 100)
+
+
+def pipeline_row(rec):
+    """One row of the runtime table (pipeline_headers)."""
+    return [pipeline_schedule(rec), fmt_ms(rec.get("time_s")),
+            fmt_ms(obj(rec.get("baseline")).get("time_s")), fmt_ratio(rec),
+            fmt_ms(rec.get("predicted_time_s")), fmt_percent(rec.get("prediction_error")),
+            fmt_fixed(rec.get("bubble_measured"), 3), fmt_fixed(rec.get("bubble_simulated"), 3),
+            fmt_fixed(rec.get("bubble_theory"), 3)]
+
+
+def sim_m(rec):
+    """The number of micro-batches of a simulated record: x, else shape.microbatches."""
+    m = num(rec.get("x"))
+    if m is None:
+        m = num(obj(rec.get("shape")).get("microbatches"))
+    return m
+
+
+def _sim_table(recs, cell):
+    """(headers, rows): one row per schedule, one column per m, cell(rec) in each ("—" where the
+    schedule has no record at that m, e.g. interleaved needs m to be a multiple of p)."""
+    schedules, ms, cells = [], set(), {}
+    for rec in recs:
+        name, m = pipeline_schedule(rec), sim_m(rec)
+        if m is None:
+            continue
+        if name not in schedules:
+            schedules.append(name)
+        ms.add(m)
+        cells[(name, m)] = cell(rec)
+    ms = sorted(ms)
+    headers = ["schedule"] + ["m = %s" % fmt_num(m) for m in ms]
+    rows = [[name] + [cells.get((name, m), "—") for m in ms] for name in schedules]
+    return headers, rows
+
+
+def _bubble_cell(rec):
+    sim, theory = num(rec.get("bubble_fraction")), num(rec.get("bubble_theory"))
+    if sim is None:
+        return "" if theory is None else "(%.3f)" % theory
+    return "%.3f" % sim + ("" if theory is None else " (%.3f)" % theory)
+
+
+def _memory_cell(rec):
+    frac, count = num(rec.get("peak_activation_fraction")), num(rec.get("peak_activations"))
+    if frac is None:
+        return "" if count is None else "(%s)" % fmt_count(count)
+    return "%.3f" % frac + ("" if count is None else " (%s)" % fmt_count(count))
+
+
+def bubble_table(recs):
+    """(headers, rows) of simulated bubble fraction (textbook) against m, per schedule."""
+    return _sim_table([r for r in recs if "bubble_fraction" in r or "bubble_theory" in r],
+                      _bubble_cell)
+
+
+def memory_table(recs):
+    """(headers, rows) of peak activation memory fraction (peak count) against m, per schedule."""
+    return _sim_table([r for r in recs if "peak_activation_fraction" in r or
+                       "peak_activations" in r], _memory_cell)
+
+
 def md_cell(s):
     return (text(s).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
             .replace("<", "&lt;").replace(">", "&gt;"))
@@ -863,6 +1081,8 @@ def model_groups(records, ctx):
     """{(lab, group): records with a measured time and a model's predicted_time_s}."""
     groups = {}
     for rec in records:
+        if is_pipeline(rec):
+            continue  # lab 06's predictions are of a whole step: the pipeline section shows them
         if num(rec.get("time_s")) and num(rec.get("predicted_time_s")) and num(rec.get("x")):
             key = (record_lab(rec, ctx), text(rec.get("group")) or "(no group)")
             groups.setdefault(key, []).append(rec)
@@ -979,6 +1199,240 @@ def make_sched_plot(plt, kind, key, recs, ctx, plot_dir, stem):
     return save_plot(plt, fig, plot_dir, stem)
 
 
+# Lab 06 plots: Gantt charts of one step (stages top to bottom, time left to right), and bubble
+# fraction and peak activation memory against the number of micro-batches.
+
+# Compute ops: (legend label, colour). Ops of a later chunk (interleaved schedules) are drawn in a
+# lighter shade of the same colour.
+GANTT_COMPUTE = {
+    "F": ("forward (F)", "#3b6ea8"),
+    "B": ("backward (B)", "#d9822b"),
+    "I": ("backward, input gradient (I)", "#c0392b"),
+    "W": ("backward, weight gradient (W)", "#3f9a4d"),
+    "OPT": ("optimizer step (OPT)", "#333333"),
+}
+GANTT_WAITS = ("RA", "RG")
+GANTT_SENDS = ("SA", "SG")
+GANTT_DPI = 110  # save_plot's PNG resolution: used to decide which bars have room for a label
+GANTT_MAX_STAGES = 32  # more stages than this: no tick per stage, and the figure stops growing
+
+
+def _lighter(colour, chunk):
+    """colour mixed with white, more for later chunks (chunk 0: unchanged)."""
+    if chunk <= 0:
+        return colour
+    mix = 1 - 0.55 ** min(chunk, 4)
+    rgb = [int(colour[k:k + 2], 16) for k in (1, 3, 5)]
+    return "#" + "".join("%02x" % round(c + (255 - c) * mix) for c in rgb)
+
+
+def timeline_rows(rec, field):
+    """The rows of a record's timeline as (stage, op, micro-batch, chunk, start, end); [] if none.
+
+    load_results has checked their shape."""
+    rows = rec.get(field)
+    if not isinstance(rows, list):
+        return []
+    return [(int(r[0]), r[1], int(num(r[2])), int(num(r[3])), num(r[4]), num(r[5])) for r in rows]
+
+
+def draw_timeline(ax, rows, scale, px_per_unit, stages):
+    """Draw one Gantt chart on ax: rows of timeline_rows, times multiplied by scale.
+
+    Compute ops are bars coloured by kind (a lighter shade for later chunks) with the micro-batch
+    number inside where px_per_unit (pixels per scaled time unit) leaves room for it; receives are
+    light hatched bars (the stage waited for a message), sends thin grey ones, unknown op codes white
+    with a grey edge. Returns {legend label: (facecolor, hatch, edgecolor)} of what was drawn."""
+    bars = {}  # (face, hatch, edge, height) -> ([stage], [left], [width])
+    legend = {}
+    labels = []
+    for stage, op, mb, chunk, start, end in rows:
+        left, width = start * scale, max(0.0, end - start) * scale
+        if op in GANTT_COMPUTE:
+            name, colour = GANTT_COMPUTE[op]
+            face = _lighter(colour, chunk)
+            style = (face, "", "white", 0.76)
+            legend[name + (", chunk %d" % chunk if chunk > 0 else "")] = (face, "", "white")
+            if op != "OPT":
+                labels.append((left + width / 2, stage, str(mb), width, chunk))
+        elif op in GANTT_WAITS:
+            style = ("#f1f1f1", "////", "#a8a8a8", 0.5)
+            legend["waiting for a message (RA, RG)"] = style[:3]
+        elif op in GANTT_SENDS:
+            style = ("#9a9a9a", "", "#9a9a9a", 0.24)
+            legend["sending (SA, SG)"] = style[:3]
+        else:
+            style = ("white", "", "#666666", 0.5)
+            legend["other op (%s)" % op] = style[:3]
+        s, l, w = bars.setdefault(style, ([], [], []))
+        s.append(stage)
+        l.append(left)
+        w.append(width)
+    for (face, hatch, edge, height), (s, l, w) in bars.items():
+        ax.barh(s, w, left=l, height=height, color=face, hatch=hatch or None, edgecolor=edge,
+                linewidth=0.4 if edge == "white" else 0.6)
+    char_px = 7 * 0.62 * GANTT_DPI / 72  # width of one digit at fontsize 7
+    for x, stage, label, width, chunk in labels:
+        if width * px_per_unit >= len(label) * char_px + 3:
+            ax.text(x, stage, label, ha="center", va="center", fontsize=7,
+                    color="white" if chunk == 0 else "black")
+    if stages <= GANTT_MAX_STAGES:
+        ax.set_yticks(range(stages))
+        ax.set_yticklabels(["stage %d" % s for s in range(stages)])
+    else:
+        ax.set_ylabel("stage")
+    ax.set_ylim(stages - 0.5, -0.5)  # stage 0 at the top
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+    return legend
+
+
+def _gantt_legend(ax, legends):
+    """One legend for several panels: compute kinds in GANTT_COMPUTE order, then the rest."""
+    import matplotlib.patches as mpatches
+    merged = {}
+    for legend in legends:
+        for label, style in legend.items():
+            merged.setdefault(label, style)
+    order = [v[0] for v in GANTT_COMPUTE.values()]
+
+    def rank(label):
+        for k, name in enumerate(order):
+            if label.startswith(name):
+                return (k, label)
+        return (len(order), label)
+
+    handles = [mpatches.Patch(facecolor=face, hatch=hatch or None, edgecolor=edge, label=label)
+               for label, (face, hatch, edge) in sorted(merged.items(), key=lambda kv: rank(kv[0]))]
+    ax.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              borderaxespad=0.0)
+
+
+GANTT_WIDTH_IN = 12.5
+GANTT_LEGEND_IN = 3.4  # room the legend at the right and the stage labels take from the axes
+
+
+def make_pipeline_gantt(plt, key, rec, ctx, plot_dir, stem):
+    """One step of a schedule run across ranks: the measured timeline above the simulated one
+    (calibrated costs), on a common time axis in ms. Returns the two file names, or None when the
+    record holds neither timeline."""
+    lab, group = key
+    panels = [("measured", timeline_rows(rec, "timeline_measured"), rec.get("bubble_measured")),
+              ("simulated after calibration", timeline_rows(rec, "timeline_simulated"),
+               rec.get("bubble_simulated"))]
+    panels = [p for p in panels if p[1]]
+    if not panels:
+        return None
+    stages = 1 + max(r[0] for _n, rows, _b in panels for r in rows)
+    end_ms = max(r[5] for _n, rows, _b in panels for r in rows) * 1e3
+    fig, axes = plt.subplots(len(panels), 1, sharex=True, squeeze=False,
+                             figsize=(GANTT_WIDTH_IN, 1.1 + len(panels) * (
+                                 0.5 * min(stages, GANTT_MAX_STAGES) + 0.9)))
+    axes = [a[0] for a in axes]
+    px_per_ms = (GANTT_WIDTH_IN - GANTT_LEGEND_IN) * GANTT_DPI / (end_ms * 1.01 or 1)
+    legends = []
+    for ax, (name, rows, bubble) in zip(axes, panels):
+        legends.append(draw_timeline(ax, rows, 1e3, px_per_ms, stages))
+        step_ms = max(r[5] for r in rows) * 1e3
+        title = "%s: step %.2f ms" % (name, step_ms)
+        if num(bubble) is not None:
+            title += ", bubble %.3f" % num(bubble)
+        ax.set_title(title, fontsize=10, loc="left")
+    axes[0].set_xlim(0, end_ms * 1.01)
+    axes[-1].set_xlabel("time since the step started (ms)")
+    _gantt_legend(axes[0], legends)
+    fig.suptitle("Lab %s, %s: %s, one step on %d stage%s" % (
+        lab or "?", group, text(rec.get("case")) or pipeline_schedule(rec), stages,
+        "" if stages == 1 else "s"), fontsize=11)
+    return save_plot(plt, fig, plot_dir, stem)
+
+
+def make_sim_gantt(plt, key, recs, ctx, plot_dir, stem):
+    """The unit-cost simulated timelines of several schedules at one m, one panel per schedule on a
+    common time axis. recs: the simulated records holding timeline_simulated."""
+    lab, group = key
+    panels = [(r, timeline_rows(r, "timeline_simulated")) for r in recs]
+    panels = [(r, rows) for r, rows in panels if rows]
+    if not panels:
+        return None
+    stages = 1 + max(row[0] for _r, rows in panels for row in rows)
+    end = max(row[5] for _r, rows in panels for row in rows)
+    fig, axes = plt.subplots(len(panels), 1, sharex=True, squeeze=False,
+                             figsize=(GANTT_WIDTH_IN, 1.0 + len(panels) * (
+                                 0.42 * min(stages, GANTT_MAX_STAGES) + 0.75)))
+    axes = [a[0] for a in axes]
+    px_per_unit = (GANTT_WIDTH_IN - GANTT_LEGEND_IN) * GANTT_DPI / (end * 1.01 or 1)
+    legends = []
+    for ax, (rec, rows) in zip(axes, panels):
+        legends.append(draw_timeline(ax, rows, 1.0, px_per_unit, stages))
+        title = "%s: makespan %s" % (pipeline_schedule(rec), fmt_num(max(r[5] for r in rows)))
+        if num(rec.get("bubble_fraction")) is not None:
+            title += ", bubble %.3f" % num(rec.get("bubble_fraction"))
+            if num(rec.get("bubble_theory")) is not None:
+                title += " (textbook %.3f)" % num(rec.get("bubble_theory"))
+        ax.set_title(title, fontsize=10, loc="left")
+    axes[0].set_xlim(0, end * 1.01)
+    axes[-1].set_xlabel("time (unit costs: F = I = W = 1 per stage)")
+    _gantt_legend(axes[0], legends)
+    m = sim_m(panels[0][0])
+    fig.suptitle("Lab %s, %s: simulated schedules at m = %s micro-batches" % (
+        lab or "?", group, fmt_num(m) if m is not None else "?"), fontsize=11)
+    return save_plot(plt, fig, plot_dir, stem)
+
+
+def make_sim_plot(plt, kind, key, recs, ctx, plot_dir, stem):
+    """kind "bubble": simulated bubble fraction against m per schedule (solid, markers) with the
+    textbook formula (dashed, same colour); kind "memory": peak activation memory as a fraction of
+    the batch's against m. Log2 x axis with integer ticks. Returns the file names, or None when no
+    record has the values."""
+    lab, group = key
+    field = "bubble_fraction" if kind == "bubble" else "peak_activation_fraction"
+    series = {}
+    for rec in recs:
+        m, v = sim_m(rec), num(rec.get(field))
+        if m is None or m <= 0 or v is None:
+            continue
+        series.setdefault(pipeline_schedule(rec), []).append((m, v, num(rec.get("bubble_theory"))))
+    if not series:
+        return None
+    fig, ax = plt.subplots(figsize=(10.5, 5.2))
+    markers = "osD^v<>ph*"
+    # Schedules often coincide (GPipe and 1F1B have the same bubble): later ones get thinner lines
+    # and smaller markers, so the earlier ones still show around them. The textbook lines are drawn
+    # on top.
+    for idx, (name, pts) in enumerate(series.items()):
+        pts.sort()
+        colour = "C%d" % (idx % 10)
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], marker=markers[idx % len(markers)],
+                markersize=max(3.5, 9.5 - 1.8 * idx), linewidth=max(1.2, 3.4 - 0.8 * idx),
+                color=colour, label=name + (" (simulated)" if kind == "bubble" else ""))
+        theory = [(p[0], p[2]) for p in pts if p[2] is not None]
+        if kind == "bubble" and theory:
+            ax.plot([p[0] for p in theory], [p[1] for p in theory], linestyle="--", linewidth=1.2,
+                    color=colour, zorder=3, label=name + " (textbook)")
+    ax.set_xscale("log", base=2)
+    xs = sorted({p[0] for pts in series.values() for p in pts})
+    if len(xs) <= 16:
+        ax.set_xticks(xs)
+        ax.set_xticklabels([fmt_num(x) for x in xs])
+        ax.minorticks_off()
+    ax.set_xlabel("micro-batches per step m (log2 scale)")
+    stages = sorted({text(obj(r.get("shape")).get("stages")) for r in recs} - {""})
+    setup = "p = %s stages, unit costs" % "/".join(stages) if stages else "unit costs"
+    if kind == "bubble":
+        ax.set_ylabel("bubble fraction (idle / (stages × makespan))")
+        ax.set_ylim(bottom=0)
+        what = "bubble fraction against m, simulated (solid) and textbook (dashed)"
+    else:
+        ax.set_ylabel("peak activation memory (fraction of the batch's)")
+        ax.set_ylim(0, 1.05)
+        what = "peak activation memory of a stage against m"
+    ax.set_title("Lab %s, %s: %s\n%s" % (lab or "?", group, what, setup), fontsize=11)
+    ax.grid(True, which="major", alpha=0.35)
+    ax.legend(fontsize=8.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    return save_plot(plt, fig, plot_dir, stem)
+
+
 # --------------------------------------------------------------------------------------------------
 # The report
 
@@ -1031,6 +1485,15 @@ def build_report(sources, out_tmp, title):
             stem, n = "%s-%d" % (base_stem, n), n + 1
         used_stems.add(stem)
         return stem
+
+    def add_figure(files, cap):
+        """Show plot files (png, svg) with caption cap in the page and in summary.md."""
+        png, svg = files
+        body.append('<figure><img src="plots/%s" alt="%s"><figcaption>%s. '
+                    '<a href="plots/%s">PNG</a> · <a href="plots/%s">SVG</a></figcaption>'
+                    '</figure>' % (e(png), e(cap), e(cap), e(png), e(svg)))
+        md.append("![%s](plots/%s) ([SVG](plots/%s))" % (cap, png, svg))
+        md.append("")
 
     if len(sources) > 1:
         body.append("<ul>")
@@ -1135,6 +1598,73 @@ def build_report(sources, out_tmp, title):
                             '<a href="plots/%s">PNG</a> · <a href="plots/%s">SVG</a></figcaption>'
                             '</figure>' % (e(png), e(cap), e(cap), e(png), e(svg)))
                 md += ["![%s](plots/%s) ([SVG](plots/%s))" % (cap, png, svg), ""]
+
+        # Lab 06 (pipeline-parallel scheduling): runtime table and Gantt charts; simulated-only
+        # records' bubble and memory tables, plots and unit-cost Gantt charts
+        pipe = pipeline_groups(records, ctx)
+        if pipe:
+            body.append("<h3>Pipeline schedules</h3>")
+            md += ["### Pipeline schedules", ""]
+        for key, recs in pipe.items():
+            lab, group = key
+            runs = [r for r in recs if not is_pipeline_sim(r)]
+            sims = [r for r in recs if is_pipeline_sim(r)]
+            if runs:
+                heading = "Lab %s, %s: schedules run across ranks" % (lab, group)
+                headers, rows = pipeline_headers(runs), [pipeline_row(r) for r in runs]
+                body.append("<h4>%s</h4>" % e(heading))
+                body.append(html_table(headers, rows, numeric_from=1))
+                md += ["#### " + heading, "", md_table(headers, rows), ""]
+                body.append('<p class="note">%s</p>' % e(PIPELINE_NOTE))
+                md += [PIPELINE_NOTE, ""]
+                for r in runs:
+                    stem = claim_stem(slug("%d-lab%s-%s-gantt" % (i, lab, text(r.get("case")) or
+                                                               pipeline_schedule(r))))
+                    files = make_pipeline_gantt(plt, key, r, ctx, plot_dir, stem)
+                    if files is None:
+                        continue
+                    cap = ("Lab %s, %s: one step of %s, measured (top) and simulated with the "
+                           "calibrated costs (bottom); hatched: waiting for a message; lighter "
+                           "shades: later chunks" % (lab, group, text(r.get("case")) or
+                                                     pipeline_schedule(r)))
+                    add_figure(files, cap)
+            if sims:
+                heading = "Lab %s, %s: schedules simulated with unit costs" % (lab, group)
+                body.append("<h4>%s</h4>" % e(heading))
+                md += ["#### " + heading, ""]
+                for what, (headers, rows) in (("Bubble fraction, simulated (textbook)",
+                                               bubble_table(sims)),
+                                              ("Peak activation memory, fraction of the batch's "
+                                               "(peak (micro-batch, chunk) count)",
+                                               memory_table(sims))):
+                    if not rows:
+                        continue
+                    body.append('<p class="note">%s:</p>' % e(what))
+                    body.append(html_table(headers, rows, numeric_from=1))
+                    md += [what + ":", "", md_table(headers, rows), ""]
+                note = PIPELINE_SIM_NOTE + " " + PIPELINE_MEMORY_NOTE
+                body.append('<p class="note">%s</p>' % e(note))
+                md += [note, ""]
+                for kind, what in (("bubble", "bubble fraction against micro-batches m per "
+                                              "schedule, simulated (solid) and textbook (dashed, "
+                                              "on the solid line where they agree)"),
+                                   ("memory", "peak activation memory of a stage (fraction of the "
+                                              "batch's activations) against micro-batches m")):
+                    stem = claim_stem(slug("%d-lab%s-%s-%s" % (i, lab, group, kind)))
+                    files = make_sim_plot(plt, kind, key, sims, ctx, plot_dir, stem)
+                    if files is not None:
+                        add_figure(files, "Lab %s, %s: %s" % (lab, group, what))
+                by_m = {}
+                for r in sims:
+                    if timeline_rows(r, "timeline_simulated") and sim_m(r) is not None:
+                        by_m.setdefault(sim_m(r), []).append(r)
+                for m, mrecs in sorted(by_m.items()):
+                    stem = claim_stem(slug("%d-lab%s-%s-gantt-m%s" % (i, lab, group, fmt_num(m))))
+                    files = make_sim_gantt(plt, key, mrecs, ctx, plot_dir, stem)
+                    if files is not None:
+                        add_figure(files, "Lab %s, %s: simulated timelines at m = %s with unit "
+                                   "costs, one panel per schedule; hatched: waiting for a message"
+                                   % (lab, group, fmt_num(m)))
 
         # Tables
         timed = [r for r in records if is_timed(r)]

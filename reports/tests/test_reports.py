@@ -28,6 +28,7 @@ BROKEN = os.path.join(FIX, "broken-not-json.json")
 WRONG_SCHEMA = os.path.join(FIX, "wrong-schema.json")
 README = os.path.join(FIX, "README-lab01.md")
 LAB08 = os.path.join(FIX, "lab08-sched.json")
+LAB06 = os.path.join(FIX, "lab06-pipeline.json")
 
 
 def run(script, *args):
@@ -292,6 +293,171 @@ class Lab08ReportTest(unittest.TestCase):
 
 
 
+class Lab06ReportTest(unittest.TestCase):
+    """Lab 06 (pipeline-parallel scheduling) records: the runtime table and Gantt charts, and the
+    simulated-only records' tables and plots, which stay out of the timed-record table."""
+
+    RUNTIME = ("runtime/interleaved/p4-m8-v2", "runtime/zb-h1/p4-m8")
+    PLOTS = ("1-lab06-runtime-interleaved-p4-m8-v2-gantt", "1-lab06-runtime-zb-h1-p4-m8-gantt",
+             "1-lab06-sim-p4-bubble", "1-lab06-sim-p4-memory", "1-lab06-sim-p4-gantt-m8")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="aisys-report-lab06-")
+        cls.out = os.path.join(cls.tmp, "report")
+        cls.proc = run(MAKE_REPORT, "--out", cls.out, LAB06)
+        with open(LAB06) as f:
+            cls.lab06 = json.load(f)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def read(self, name):
+        with open(os.path.join(self.out, name), encoding="utf-8") as f:
+            return f.read()
+
+    def test_fixture_renders(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        self.assertEqual(self.proc.stderr, "")
+        # Two schedules run across ranks, two simulated at m = 2, 4, 8 (timelines at m = 8).
+        recs = self.lab06["records"]
+        self.assertEqual([r["case"] for r in recs if "time_s" in r], list(self.RUNTIME))
+        sims = [r for r in recs if r.get("simulated")]
+        self.assertEqual(sorted({(r["part"], r["x"]) for r in sims}),
+                         sorted((p, m) for p in ("gpipe", "zb-h1") for m in (2, 4, 8)))
+        self.assertEqual(sorted(r["case"] for r in sims if "timeline_simulated" in r),
+                         ["sim/gpipe/p4/m8", "sim/zb-h1/p4/m8"])
+
+    def test_plot_files(self):
+        plots = sorted(os.listdir(os.path.join(self.out, "plots")))
+        # No rate plot (no record has a rate) and no model plot (lab 05's): only the pipeline's.
+        self.assertEqual(plots, sorted(s + ext for s in self.PLOTS for ext in (".png", ".svg")))
+        page = self.read("index.html")
+        md = self.read("summary.md")
+        for stem in self.PLOTS:
+            with open(os.path.join(self.out, "plots", stem + ".png"), "rb") as f:
+                self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n", stem)
+            self.assertIn('<img src="plots/%s.png"' % stem, page)
+            self.assertIn('href="plots/%s.svg"' % stem, page)
+            self.assertIn("(plots/%s.png)" % stem, md)
+
+        def svg(stem):
+            with open(os.path.join(self.out, "plots", stem + ".svg"), encoding="utf-8") as f:
+                return f.read()
+
+        # Gantt charts: measured above simulated, ops by kind in the legend, waits named.
+        gantt = svg("1-lab06-runtime-zb-h1-p4-m8-gantt")
+        for label in ("measured: step", "simulated after calibration: step",
+                      "backward, input gradient (I)", "backward, weight gradient (W)",
+                      "waiting for a message (RA, RG)", "stage 0", "stage 3",
+                      "time since the step started (ms)"):
+            self.assertIn(label, gantt)
+        self.assertIn("forward (F), chunk 1", svg("1-lab06-runtime-interleaved-p4-m8-v2-gantt"))
+        sim = svg("1-lab06-sim-p4-gantt-m8")
+        for label in ("gpipe: makespan 33", "zb-h1: makespan 27", "backward (B)"):
+            self.assertIn(label, sim)
+        bubble = svg("1-lab06-sim-p4-bubble")
+        for label in ("gpipe (simulated)", "gpipe (textbook)", "zb-h1 (simulated)",
+                      "zb-h1 (textbook)"):
+            self.assertIn(label, bubble)
+        memory = svg("1-lab06-sim-p4-memory")
+        self.assertIn("peak activation memory", memory)
+
+    def runtime_table(self):
+        page = self.read("index.html")
+        heading = "<h4>Lab 06, runtime-np4: schedules run across ranks</h4>"
+        self.assertIn(heading, page)
+        table = page.split(heading, 1)[1].split("</table>")[0].split("<tbody>", 1)[1]
+        return [[html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+                for row in re.findall(r"<tr>(.*?)</tr>", table)]
+
+    def test_runtime_table(self):
+        self.assertIn("<h3>Pipeline schedules</h3>", self.read("index.html"))
+        rows = self.runtime_table()
+        self.assertEqual(rows, [
+            ["interleaved (v = 2)", "66.44", "212.73", "3.20 ± 0.02", "64.15", "+3.6 %", "0.248",
+             "0.222", "0.158"],
+            ["zb-h1", "63.14", "212.49", "3.35 ± 0.01", "59.24", "+6.6 %", "0.215", "0.164",
+             "0.111"]])
+        md = self.read("summary.md")
+        self.assertIn("| schedule | step (ms) | sequential step (ms) | ratio to sequential ± IQR/2 | "
+                      "predicted step (ms) | prediction error | bubble measured | bubble simulated "
+                      "| bubble textbook |", md)
+        self.assertIn("| zb-h1 | 63.14 | 212.49 | 3.35 ± 0.01 | 59.24 | +6.6 % |", md)
+
+    def test_sim_tables(self):
+        md = self.read("summary.md")
+        self.assertIn("#### Lab 06, sim-p4: schedules simulated with unit costs", md)
+        self.assertIn("| schedule | m = 2 | m = 4 | m = 8 |", md)
+        # Simulated (textbook): ZB-H1 at m = 2 is above its textbook value.
+        self.assertIn("| gpipe | 0.600 (0.600) | 0.429 (0.429) | 0.273 (0.273) |", md)
+        self.assertIn("| zb-h1 | 0.455 (0.333) | 0.200 (0.200) | 0.111 (0.111) |", md)
+        # Peak activation memory: fraction of the batch (in-flight count).
+        self.assertIn("| gpipe | 1.000 (2) | 1.000 (4) | 1.000 (8) |", md)
+        self.assertIn("| zb-h1 | 1.000 (2) | 1.000 (4) | 0.500 (4) |", md)
+
+    def test_generic_table_keeps_runtime_and_leaves_out_simulated(self):
+        md = self.read("summary.md")
+        timed = md.split("### Timed records", 1)[1]
+        for case in self.RUNTIME:
+            self.assertIn("| %s |" % case, timed)
+        self.assertIn("| 66.44 ms |", timed)
+        self.assertNotIn("sim/", timed)
+        self.assertNotIn("Metric records", md)
+
+    def test_handout_table(self):
+        readme = os.path.join(self.tmp, "README.md")
+        shutil.copy(README, readme)
+        proc = run(HANDOUT, "--lab", "06", "--readme", readme, LAB06)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        with open(readme, encoding="utf-8") as f:
+            block = f.read().split("<!-- BEGIN reference-numbers", 1)[1].split(
+                "<!-- END reference-numbers -->", 1)[0]
+        self.assertIn("Pipeline schedules run across ranks, runtime-np4:", block)
+        self.assertIn("| schedule | step (ms) | sequential step (ms) | ratio to sequential ± IQR/2 |",
+                      block)
+        self.assertIn("| interleaved (v = 2) | 66.44 | 212.73 | 3.20 ± 0.02 | 64.15 | +3.6 % | "
+                      "0.248 | 0.222 | 0.158 |", block)
+        self.assertIn("Bubble fraction against m, sim-p4", block)
+        self.assertIn("| schedule | m = 2 | m = 4 | m = 8 |", block)
+        self.assertIn("| zb-h1 | 0.455 (0.333) | 0.200 (0.200) | 0.111 (0.111) |", block)
+        self.assertIn("Measured on AMD EPYC; commit 45fead100d1d; 2026-11-23T18:42:42Z. Command: "
+                      "`env OPENBLAS_CORETYPE=Haswell OPENBLAS_L2_SIZE=512 aisys bench 06 --impl "
+                      "reference`.", block)
+        self.assertIn("prediction error = measured / predicted − 1", block)
+        # No generic table: the simulated records would be empty rows in it.
+        self.assertNotIn("| case | impl |", block)
+        self.assertNotIn("sim/", block)
+        self.assertNotIn("Ratio to baseline:", block)
+        self.assertNotIn("(stale table)", block)
+        proc = run(HANDOUT, "--lab", "06", "--readme", readme, "--check", LAB06)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+
+    def test_other_labs_unchanged(self):
+        # A lab 06 file beside lab 01's changes nothing in lab 01's table or report plots.
+        tables = []
+        for files in ((CPU,), (CPU, LAB06)):
+            readme = os.path.join(self.tmp, "README-%d.md" % len(files))
+            shutil.copy(README, readme)
+            proc = run(HANDOUT, "--lab", "01", "--readme", readme, *files)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            with open(readme, encoding="utf-8") as f:
+                tables.append(f.read())
+        self.assertEqual(tables[0], tables[1])
+        out = os.path.join(self.tmp, "mixed")
+        try:
+            proc = run(MAKE_REPORT, "--out", out, CPU, LAB06)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            pngs = [p for p in os.listdir(os.path.join(out, "plots")) if p.endswith(".png")]
+            self.assertEqual(len([p for p in pngs if p.startswith("1-")]), 4)
+            self.assertEqual(sorted(p[:-4] for p in pngs if p.startswith("2-")),
+                             sorted("2" + s[1:] for s in self.PLOTS))
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+
+
+
 class ModelPlotTest(unittest.TestCase):
     """Records with a model's predicted_time_s (lab 05's alpha-beta model): a measured-against-model
     plot per group, whose crossover marks follow the measured times."""
@@ -413,6 +579,76 @@ class MakeReportErrorsTest(unittest.TestCase):
         # No policy has utilisation or pending columns any more: those two plots are left out.
         self.assertEqual(plots, ["1-lab08-philly2048-jct-cdf.png",
                                  "1-lab08-philly2048-queue-cdf.png"])
+
+    def broken_lab06(self, edit):
+        """A copy of the lab 06 fixture changed by edit(records), written into the temp folder."""
+        with open(LAB06) as f:
+            data = json.load(f)
+        edit(data["records"])
+        bad = os.path.join(self.tmp, "bad-lab06.json")
+        with open(bad, "w") as f:
+            json.dump(data, f)
+        return bad
+
+    def test_lab06_timeline_row_of_wrong_length(self):
+        bad = self.broken_lab06(lambda recs: recs[1]["timeline_measured"][3].pop())
+        self.check_rejected(bad, "records[1].timeline_measured[3] has 5 values, expected 6 "
+                                 "(stage, op, micro-batch, chunk, start_s, end_s)")
+        self.assertEqual(os.listdir(self.tmp), ["bad-lab06.json"])
+
+    def test_lab06_broken_fields(self):
+        def op_number(recs):
+            recs[0]["timeline_simulated"][2][1] = 7
+
+        def start_text(recs):
+            recs[4]["timeline_simulated"][0][4] = "0.5"
+
+        def stage_negative(recs):
+            recs[0]["timeline_measured"][0][0] = -1
+
+        def row_object(recs):
+            recs[1]["timeline_simulated"][0] = {"stage": 0}
+
+        def timeline_object(recs):
+            recs[1]["timeline_simulated"] = {"rows": []}
+
+        def bubble_text(recs):
+            recs[3]["bubble_fraction"] = "0.4"
+
+        def costs_list(recs):
+            recs[0]["calibrated_costs_s"] = [0.001, 0.001]
+
+        for edit, reason in (
+                (op_number, "records[0].timeline_simulated[2][1] (op) is a JSON number, expected a "
+                            "string"),
+                (start_text, "records[4].timeline_simulated[0][4] (start_s) is a JSON string, "
+                             "expected a number"),
+                (stage_negative, "records[0].timeline_measured[0][0] (stage) is -1, expected a "
+                                 "stage index"),
+                (row_object, "records[1].timeline_simulated[0] is a JSON object, expected a row"),
+                (timeline_object, "records[1].timeline_simulated is a JSON object, expected a list "
+                                  "of rows"),
+                (bubble_text, "records[3].bubble_fraction is a JSON string, expected a number"),
+                (costs_list, "records[0].calibrated_costs_s is a JSON array, expected an object")):
+            self.check_rejected(self.broken_lab06(edit), reason)
+
+    def test_lab06_missing_fields_still_render(self):
+        # Older files may lack any field: a run without timelines gets its table row, no Gantt chart.
+        def strip(recs):
+            for k in ("timeline_measured", "timeline_simulated", "predicted_time_s",
+                      "prediction_error"):
+                recs[0].pop(k)
+            for r in recs[2:]:
+                r.pop("bubble_theory")
+        proc = run(MAKE_REPORT, "--out", self.out, self.broken_lab06(strip))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        with open(os.path.join(self.out, "summary.md"), encoding="utf-8") as f:
+            md = f.read()
+        self.assertIn("| interleaved (v = 2) | 66.44 | 212.73 | 3.20 ± 0.02 |  |  | 0.248 |", md)
+        self.assertIn("| zb-h1 | 0.455 | 0.200 | 0.111 |", md)
+        plots = sorted(p for p in os.listdir(os.path.join(self.out, "plots")) if p.endswith(".png"))
+        self.assertEqual(plots, ["1-lab06-runtime-zb-h1-p4-m8-gantt.png", "1-lab06-sim-p4-bubble.png",
+                                 "1-lab06-sim-p4-gantt-m8.png", "1-lab06-sim-p4-memory.png"])
 
     def test_broken_file_leaves_existing_report_untouched(self):
         self.assertEqual(run(MAKE_REPORT, "--out", self.out, CPU).returncode, 0)
