@@ -12,7 +12,7 @@ PACKAGES=(
   libopenblas-dev libopenblas0-pthread
   libopenmpi-dev openmpi-bin
   python3 python3-matplotlib
-  zlib1g-dev
+  zlib1g-dev dataset-fashion-mnist
 )
 
 missing=()

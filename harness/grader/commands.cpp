@@ -15,6 +15,7 @@
 #include "aisys/harness/baselines.hpp"
 #include "aisys/harness/context.hpp"
 #include "aisys/kernels/cpu_features.hpp"
+#include "aisys/kernels/datasets.hpp"
 #include "aisys/kernels/device.hpp"
 #include "aisys_grader_config.hpp"
 #include "contract.hpp"
@@ -157,8 +158,15 @@ int cmd_doctor() {
     ++missing;
     if (!*config::kPython) line("Python + matplotlib", false, "not found: apt install python3-matplotlib and reconfigure (for reports)");
   }
-  const bool fmnist = fs::exists("/usr/share/dataset-fashion-mnist") || fs::exists("/usr/share/fashion-mnist");
-  line("Fashion-MNIST", fmnist, fmnist ? "found" : "not installed: apt install dataset-fashion-mnist (needed by lab 02)");
+  std::string fmnist_where;
+  bool fmnist = false;
+  try {
+    fmnist_where = aisys::kernels::find_fashion_mnist().string();
+    fmnist = true;
+  } catch (const aisys::Error& e) {
+    fmnist_where = e.what();
+  }
+  line("Fashion-MNIST", fmnist, fmnist ? "found in " + fmnist_where : fmnist_where + " (needed by lab 02)");
   std::printf("%s\n", missing == 0 ? "Everything the labs here build on is present (GPU, MPI and datasets are needed only where marked)."
                                   : "Some parts are missing (see above): their labs or parts are skipped.");
   return 0;
