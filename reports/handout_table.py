@@ -103,7 +103,9 @@ def generate(sources, lab):
             runs = [r for r in grecs if not mr.is_pipeline_sim(r)]
             sims = [r for r in grecs if mr.is_pipeline_sim(r)]
             if runs:
-                lines += ["Pipeline schedules run across ranks, %s:" % group, "",
+                cmd = mr.text(ctx.get("command"))
+                lines += ["Pipeline schedules run across ranks, %s%s:" % (
+                              group, " (`%s`)" % cmd.replace("`", "'") if cmd else ""), "",
                           mr.md_table(mr.pipeline_headers(runs), [mr.pipeline_row(r) for r in runs]),
                           ""]
                 pipeline = True
