@@ -12,6 +12,8 @@
 
 #if AISYS_HAVE_CUDA
 #include <cuda_runtime.h>
+
+#include "cuda/tensor_ops_cuda.hpp"
 #endif
 
 namespace aisys::kernels {
@@ -404,18 +406,23 @@ void Tensor::copy_from(const Tensor& src_in) {
   const Tensor src = src_in.shape() == shape_ ? src_in : src_in.broadcast_to(shape_);
   if (!device().is_cpu() || !src.device().is_cpu()) {
 #if AISYS_HAVE_CUDA
-    if (is_contiguous() && src.is_contiguous() && dtype_ == src.dtype()) {
-      const std::size_t bytes = static_cast<std::size_t>(numel()) * size_of(dtype_);
-      const cudaError_t e = cudaMemcpy(static_cast<char*>(storage_->data()) + offset_ * size_of(dtype_),
-                                       static_cast<const char*>(src.storage()->data()) + src.offset() * size_of(dtype_), bytes,
-                                       cudaMemcpyDefault);
-      if (e != cudaSuccess) throw LibraryError(std::string("copy_from: cudaMemcpy failed: ") + cudaGetErrorString(e));
+    if (device() == src.device()) {  // on one GPU: a strided, converting copy kernel
+      cuda_ops::strided_copy(*this, src);
       return;
     }
-    // Through the CPU: gather into a contiguous host copy of the right dtype first.
-    Tensor host = src.to(Device::cpu()).to(dtype_).contiguous();
-    if (!is_contiguous()) throw InvalidArgument("copy_from: a non-contiguous GPU destination is not supported");
-    copy_from(host);
+    // Across devices: the source made contiguous in this dtype on its own device, one cudaMemcpy,
+    // then placed into this tensor's strides on its device.
+    Tensor staged = src.contiguous();
+    if (staged.dtype() != dtype_) staged = staged.to(dtype_);
+    Tensor landing = is_contiguous() ? *this : Tensor::empty(shape_, dtype_, device());
+    const std::size_t bytes = static_cast<std::size_t>(numel()) * size_of(dtype_);
+    if (bytes > 0) {
+      const cudaError_t e = cudaMemcpy(static_cast<char*>(landing.storage()->data()) + landing.offset() * size_of(dtype_),
+                                       static_cast<const char*>(staged.storage()->data()) + staged.offset() * size_of(dtype_),
+                                       bytes, cudaMemcpyDefault);
+      if (e != cudaSuccess) throw LibraryError(std::string("copy_from: cudaMemcpy failed: ") + cudaGetErrorString(e));
+    }
+    if (!landing.shares_storage(*this)) copy_from(landing);
     return;
 #else
     throw InvalidArgument("copy_from: GPU tensors need a CUDA build");
@@ -467,8 +474,7 @@ Tensor Tensor::to(Device device_to) const {
 Tensor Tensor::to(DType dtype_to) const {
   require_defined("to");
   if (dtype_to == dtype_) return *this;
-  if (!device().is_cpu()) return to(Device::cpu()).to(dtype_to).to(device());
-  Tensor out = empty(shape_, dtype_to);
+  Tensor out = empty(shape_, dtype_to, device());
   out.copy_from(*this);
   return out;
 }

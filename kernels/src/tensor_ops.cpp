@@ -8,6 +8,10 @@
 
 #include "aisys/kernels/tensor_iter.hpp"
 
+#if AISYS_HAVE_CUDA
+#include "cuda/tensor_ops_cuda.hpp"
+#endif
+
 #if AISYS_KERNELS_HAVE_OPENBLAS
 #include <cblas.h>
 #endif
@@ -18,10 +22,31 @@ namespace {
 
 void require(const Tensor& t, const char* op, const char* which = "input") {
   if (!t.defined()) throw InvalidArgument(std::string(op) + ": the " + which + " tensor is undefined");
+}
+
+// Ops without a CUDA version yet.
+void require_cpu(const Tensor& t, const char* op, const char* which = "input") {
+  require(t, op, which);
   if (!t.device().is_cpu()) {
     throw InvalidArgument(std::string(op) + ": no CUDA version yet; the " + which + " is on " + to_string(t.device()) +
                           " (copy it with .to(Device::cpu()))");
   }
+}
+
+// Whether the op runs on the GPU: every operand on one device (else an error naming both).
+bool on_gpu(const char* op, std::initializer_list<const Tensor*> operands) {
+  const Device d = (*operands.begin())->device();
+  for (const Tensor* t : operands) {
+    if (!(t->device() == d)) {
+      throw InvalidArgument(std::string(op) + ": operands on different devices (" + to_string(d) + " and " +
+                            to_string(t->device()) + "); move one with .to(Device)");
+    }
+  }
+#if AISYS_HAVE_CUDA
+  return !d.is_cpu();
+#else
+  return false;
+#endif
 }
 
 void same_dtype(const Tensor& a, const Tensor& b, const char* op) {
@@ -43,12 +68,25 @@ decltype(auto) dispatch(DType dtype, Fn&& fn) {
   return fn.template operator()<double>();
 }
 
+#if AISYS_HAVE_CUDA
+using Code = cuda_ops::Elementwise;
+#else
+enum class Code { kAdd, kSub, kMul, kDiv, kMaximum, kGreater, kNeg, kExp, kLog, kSqrt, kAbs, kTanh, kSigmoid, kRelu, kGelu,
+                  kAddScalar, kMulScalar, kPowScalar };
+#endif
+
 template <typename F>
-Tensor binary(const Tensor& a, const Tensor& b, const char* op, F f) {
+Tensor binary(const Tensor& a, const Tensor& b, const char* op, Code code, F f) {
   require(a, op, "first");
   require(b, op, "second");
   same_dtype(a, b, op);
   const Shape shape = broadcast_shapes(a.shape(), b.shape(), op);
+#if AISYS_HAVE_CUDA
+  if (on_gpu(op, {&a, &b})) return cuda_ops::binary(code, a, b, shape);
+#else
+  (void)code;
+  on_gpu(op, {&a, &b});
+#endif
   Tensor out = Tensor::empty(shape, a.dtype());
   const Tensor ab = a.broadcast_to(shape), bb = b.broadcast_to(shape);
   dispatch(a.dtype(), [&]<typename T>() {
@@ -62,8 +100,14 @@ Tensor binary(const Tensor& a, const Tensor& b, const char* op, F f) {
 }
 
 template <typename F>
-Tensor unary(const Tensor& a, const char* op, F f) {
+Tensor unary(const Tensor& a, const char* op, Code code, F f, double scalar = 0) {
   require(a, op);
+#if AISYS_HAVE_CUDA
+  if (on_gpu(op, {&a})) return cuda_ops::unary(code, a, scalar);
+#else
+  (void)code;
+  (void)scalar;
+#endif
   Tensor out = Tensor::empty(a.shape(), a.dtype());
   dispatch(a.dtype(), [&]<typename T>() {
     T* o = base<T>(out);
@@ -98,6 +142,17 @@ Tensor reduce(const Tensor& a, const std::vector<int>& axes, bool keepdim, const
               double scale_by_count = 0) {
   require(a, op);
   const std::vector<char> r = reduced_axes(a, axes, op);
+#if AISYS_HAVE_CUDA
+  if (on_gpu(op, {&a})) {
+    Tensor out = cuda_ops::reduce(a, r, std::string(op) == "max", scale_by_count != 0);
+    if (keepdim) return out;
+    Shape squeezed;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      if (!r[i]) squeezed.push_back(a.shape()[i]);
+    }
+    return out.reshape(squeezed);
+  }
+#endif
   Shape kept = a.shape(), out_shape;
   std::int64_t count = 1;
   for (std::size_t i = 0; i < r.size(); ++i) {
@@ -125,15 +180,15 @@ Tensor reduce(const Tensor& a, const std::vector<int>& axes, bool keepdim, const
 
 }  // namespace
 
-Tensor add(const Tensor& a, const Tensor& b) { return binary(a, b, "add", [](auto x, auto y) { return x + y; }); }
-Tensor sub(const Tensor& a, const Tensor& b) { return binary(a, b, "sub", [](auto x, auto y) { return x - y; }); }
-Tensor mul(const Tensor& a, const Tensor& b) { return binary(a, b, "mul", [](auto x, auto y) { return x * y; }); }
-Tensor div(const Tensor& a, const Tensor& b) { return binary(a, b, "div", [](auto x, auto y) { return x / y; }); }
+Tensor add(const Tensor& a, const Tensor& b) { return binary(a, b, "add", Code::kAdd, [](auto x, auto y) { return x + y; }); }
+Tensor sub(const Tensor& a, const Tensor& b) { return binary(a, b, "sub", Code::kSub, [](auto x, auto y) { return x - y; }); }
+Tensor mul(const Tensor& a, const Tensor& b) { return binary(a, b, "mul", Code::kMul, [](auto x, auto y) { return x * y; }); }
+Tensor div(const Tensor& a, const Tensor& b) { return binary(a, b, "div", Code::kDiv, [](auto x, auto y) { return x / y; }); }
 Tensor maximum(const Tensor& a, const Tensor& b) {
-  return binary(a, b, "maximum", [](auto x, auto y) { return x > y ? x : y; });
+  return binary(a, b, "maximum", Code::kMaximum, [](auto x, auto y) { return x > y ? x : y; });
 }
 Tensor greater(const Tensor& a, const Tensor& b) {
-  return binary(a, b, "greater", [](auto x, auto y) { return x > y ? 1.0 : 0.0; });
+  return binary(a, b, "greater", Code::kGreater, [](auto x, auto y) { return x > y ? 1.0 : 0.0; });
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
@@ -142,6 +197,9 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   require(b, "where", "second");
   same_dtype(a, b, "where");
   const Shape shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");
+#if AISYS_HAVE_CUDA
+  if (on_gpu("where", {&cond, &a, &b})) return cuda_ops::where(cond, a, b, shape);
+#endif
   const std::vector<double> c = cond.broadcast_to(shape).to_vector();  // row-major, like out
   Tensor out = Tensor::empty(shape, a.dtype());
   const Tensor ab = a.broadcast_to(shape), bb = b.broadcast_to(shape);
@@ -156,27 +214,27 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   return out;
 }
 
-Tensor add_scalar(const Tensor& a, double s) { return unary(a, "add_scalar", [s](auto x) { return x + s; }); }
-Tensor mul_scalar(const Tensor& a, double s) { return unary(a, "mul_scalar", [s](auto x) { return x * s; }); }
+Tensor add_scalar(const Tensor& a, double s) { return unary(a, "add_scalar", Code::kAddScalar, [s](auto x) { return x + s; }, s); }
+Tensor mul_scalar(const Tensor& a, double s) { return unary(a, "mul_scalar", Code::kMulScalar, [s](auto x) { return x * s; }, s); }
 Tensor pow_scalar(const Tensor& a, double e) {
-  return unary(a, "pow_scalar", [e](auto x) { return std::pow(static_cast<double>(x), e); });
+  return unary(a, "pow_scalar", Code::kPowScalar, [e](auto x) { return std::pow(static_cast<double>(x), e); }, e);
 }
 
-Tensor neg(const Tensor& a) { return unary(a, "neg", [](auto x) { return -x; }); }
-Tensor exp(const Tensor& a) { return unary(a, "exp", [](auto x) { return std::exp(x); }); }
-Tensor log(const Tensor& a) { return unary(a, "log", [](auto x) { return std::log(x); }); }
-Tensor sqrt(const Tensor& a) { return unary(a, "sqrt", [](auto x) { return std::sqrt(x); }); }
-Tensor abs(const Tensor& a) { return unary(a, "abs", [](auto x) { return std::fabs(x); }); }
-Tensor tanh(const Tensor& a) { return unary(a, "tanh", [](auto x) { return std::tanh(x); }); }
+Tensor neg(const Tensor& a) { return unary(a, "neg", Code::kNeg, [](auto x) { return -x; }); }
+Tensor exp(const Tensor& a) { return unary(a, "exp", Code::kExp, [](auto x) { return std::exp(x); }); }
+Tensor log(const Tensor& a) { return unary(a, "log", Code::kLog, [](auto x) { return std::log(x); }); }
+Tensor sqrt(const Tensor& a) { return unary(a, "sqrt", Code::kSqrt, [](auto x) { return std::sqrt(x); }); }
+Tensor abs(const Tensor& a) { return unary(a, "abs", Code::kAbs, [](auto x) { return std::fabs(x); }); }
+Tensor tanh(const Tensor& a) { return unary(a, "tanh", Code::kTanh, [](auto x) { return std::tanh(x); }); }
 Tensor sigmoid(const Tensor& a) {
-  return unary(a, "sigmoid", [](auto x) {
+  return unary(a, "sigmoid", Code::kSigmoid, [](auto x) {
     using T = decltype(x);
     return x >= 0 ? T(1) / (T(1) + std::exp(-x)) : std::exp(x) / (T(1) + std::exp(x));
   });
 }
-Tensor relu(const Tensor& a) { return unary(a, "relu", [](auto x) { return x > 0 ? x : decltype(x)(0); }); }
+Tensor relu(const Tensor& a) { return unary(a, "relu", Code::kRelu, [](auto x) { return x > 0 ? x : decltype(x)(0); }); }
 Tensor gelu(const Tensor& a) {
-  return unary(a, "gelu", [](auto x) {
+  return unary(a, "gelu", Code::kGelu, [](auto x) {
     const double v = static_cast<double>(x);
     return 0.5 * v * (1.0 + std::erf(v * 0.70710678118654752440));
   });
@@ -215,7 +273,7 @@ Tensor sum_to(const Tensor& a, const Shape& shape) {
 }
 
 Tensor argmax(const Tensor& a, int axis) {
-  require(a, "argmax");
+  require_cpu(a, "argmax");
   const int ax = norm_axis(axis, a.dim(), "argmax", a.shape());
   std::vector<int> perm;  // the other axes in order, then `axis`
   for (int i = 0; i < a.dim(); ++i) {
@@ -306,6 +364,9 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   Shape out_shape = batch;
   out_shape.push_back(m);
   out_shape.push_back(n);
+#if AISYS_HAVE_CUDA
+  if (on_gpu("matmul", {&a_in, &b_in})) return cuda_ops::matmul(a_in, b_in, batch);
+#endif
   Tensor out = Tensor::zeros(out_shape, a_in.dtype());
   if (m == 0 || n == 0) return out;
   Shape a_full = batch, b_full = batch;
@@ -359,7 +420,7 @@ Tensor softmax(const Tensor& a, int axis) {
 }
 
 Tensor cross_entropy(const Tensor& logits, std::span<const std::int32_t> labels) {
-  require(logits, "cross_entropy", "logits");
+  require_cpu(logits, "cross_entropy", "logits");
   if (logits.dim() != 2) throw InvalidArgument("cross_entropy: logits must be [N, C], got " + to_string(logits.shape()));
   const std::int64_t n = logits.size(0), c = logits.size(1);
   if (static_cast<std::int64_t>(labels.size()) != n) {
@@ -404,7 +465,7 @@ LayerNormResult layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& b
 }
 
 MaxPoolResult max_pool2d(const Tensor& x_in, int kernel, int stride, int padding) {
-  require(x_in, "max_pool2d");
+  require_cpu(x_in, "max_pool2d");
   if (x_in.dim() != 4) throw InvalidArgument("max_pool2d: expected [N, C, H, W], got " + to_string(x_in.shape()));
   if (kernel < 1 || stride < 1 || padding < 0 || padding * 2 > kernel) {
     throw InvalidArgument("max_pool2d: kernel " + std::to_string(kernel) + ", stride " + std::to_string(stride) + ", padding " +

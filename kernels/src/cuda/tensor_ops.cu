@@ -1,0 +1,302 @@
+// The CUDA side of the tensor ops (tensor_ops_cuda.hpp): one strided elementwise kernel for every
+// unary, scalar, binary and copy op (shapes and strides of up to kMaxDims dimensions passed by
+// value; broadcast operands carry stride 0), a block-per-output reduction accumulating in double,
+// and matmul through cuBLAS strided-batched GEMM (row-major C = A B computed as C^T = B^T A^T).
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <cmath>
+#include <string>
+
+#include "aisys/kernels/cuda/check.hpp"
+#include "tensor_ops_cuda.hpp"
+
+namespace aisys::kernels::cuda_ops {
+namespace {
+
+constexpr int kMaxDims = 8;
+constexpr int kThreads = 256;
+
+struct Strided {
+  int dims = 0;
+  long long shape[kMaxDims] = {};
+  long long stride[4][kMaxDims] = {};  // out, a, b, c
+  long long offset[4] = {};
+};
+
+Strided describe(const Shape& shape, const std::vector<const Tensor*>& operands) {
+  if (shape.size() > static_cast<std::size_t>(kMaxDims)) {
+    throw InvalidArgument("tensor ops on CUDA: at most " + std::to_string(kMaxDims) + " dimensions, got " + to_string(shape));
+  }
+  Strided s;
+  s.dims = static_cast<int>(shape.size());
+  for (int d = 0; d < s.dims; ++d) s.shape[d] = shape[static_cast<std::size_t>(d)];
+  for (std::size_t k = 0; k < operands.size(); ++k) {
+    if (!operands[k]) continue;
+    const Tensor& t = *operands[k];
+    for (int d = 0; d < s.dims; ++d) s.stride[k][d] = t.strides()[static_cast<std::size_t>(d)];
+    s.offset[k] = t.offset();
+  }
+  return s;
+}
+
+__device__ inline void offsets_of(const Strided& s, long long i, int operands, long long* o) {
+  for (int k = 0; k < operands; ++k) o[k] = s.offset[k];
+  for (int d = s.dims - 1; d >= 0; --d) {
+    const long long idx = i % s.shape[d];
+    i /= s.shape[d];
+    for (int k = 0; k < operands; ++k) o[k] += idx * s.stride[k][d];
+  }
+}
+
+template <typename T>
+__device__ inline T apply(Elementwise op, T x, T y, double scalar) {
+  switch (op) {
+    case Elementwise::kAdd: return x + y;
+    case Elementwise::kSub: return x - y;
+    case Elementwise::kMul: return x * y;
+    case Elementwise::kDiv: return x / y;
+    case Elementwise::kMaximum: return x > y ? x : y;
+    case Elementwise::kGreater: return x > y ? T(1) : T(0);
+    case Elementwise::kNeg: return -x;
+    case Elementwise::kExp: return exp(x);
+    case Elementwise::kLog: return log(x);
+    case Elementwise::kSqrt: return sqrt(x);
+    case Elementwise::kAbs: return fabs(x);
+    case Elementwise::kTanh: return tanh(x);
+    case Elementwise::kSigmoid: return x >= T(0) ? T(1) / (T(1) + exp(-x)) : exp(x) / (T(1) + exp(x));
+    case Elementwise::kRelu: return x > T(0) ? x : T(0);
+    case Elementwise::kGelu: return static_cast<T>(0.5 * double(x) * (1.0 + erf(double(x) * 0.70710678118654752440)));
+    case Elementwise::kAddScalar: return static_cast<T>(double(x) + scalar);
+    case Elementwise::kMulScalar: return static_cast<T>(double(x) * scalar);
+    case Elementwise::kPowScalar: return static_cast<T>(pow(double(x), scalar));
+  }
+  return x;
+}
+
+template <typename T>
+__global__ void elementwise_kernel(T* out, const T* a, const T* b, Strided s, long long n, Elementwise op, double scalar,
+                                   int operands) {
+  for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<long long>(gridDim.x) * blockDim.x) {
+    long long o[3];
+    offsets_of(s, i, operands, o);
+    out[o[0]] = apply<T>(op, a[o[1]], operands > 2 ? b[o[2]] : T(0), scalar);
+  }
+}
+
+template <typename T, typename C>
+__global__ void where_kernel(T* out, const C* cond, const T* a, const T* b, Strided s, long long n) {
+  for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<long long>(gridDim.x) * blockDim.x) {
+    long long o[4];
+    offsets_of(s, i, 4, o);
+    out[o[0]] = cond[o[1]] != C(0) ? a[o[2]] : b[o[3]];
+  }
+}
+
+template <typename D, typename S>
+__global__ void copy_kernel(D* dst, const S* src, Strided s, long long n) {
+  for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<long long>(gridDim.x) * blockDim.x) {
+    long long o[2];
+    offsets_of(s, i, 2, o);
+    dst[o[0]] = static_cast<D>(src[o[1]]);
+  }
+}
+
+// One block per output element: threads stride over the reduced elements, then a shared-memory
+// tree. `kept` describes the output's coordinates in the input (reduced dimensions have stride 0
+// there); `red` the reduced sub-space.
+template <typename T>
+__global__ void reduce_kernel(T* out, const T* in, Strided kept, Strided red, long long reduced_count, bool is_max,
+                              double scale) {
+  __shared__ double partial[kThreads];
+  const long long j = blockIdx.x;
+  long long base[1];
+  offsets_of(kept, j, 1, base);  // stride[0] of `kept`: the input's strides on kept dimensions
+  double acc = is_max ? -INFINITY : 0.0;
+  for (long long r = threadIdx.x; r < reduced_count; r += blockDim.x) {
+    long long o[1];
+    offsets_of(red, r, 1, o);  // red.offset[0] = 0
+    const double v = static_cast<double>(in[base[0] + o[0]]);
+    acc = is_max ? (v > acc || isnan(v) ? v : acc) : acc + v;
+  }
+  partial[threadIdx.x] = acc;
+  __syncthreads();
+  for (int w = blockDim.x / 2; w > 0; w /= 2) {
+    if (threadIdx.x < w) {
+      const double x = partial[threadIdx.x], y = partial[threadIdx.x + w];
+      partial[threadIdx.x] = is_max ? (y > x || isnan(y) ? y : x) : x + y;
+    }
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) out[j] = static_cast<T>(partial[0] * scale);
+}
+
+unsigned blocks_for(long long n) {
+  const long long b = (n + kThreads - 1) / kThreads;
+  return static_cast<unsigned>(b < 4096 ? (b < 1 ? 1 : b) : 4096);
+}
+
+void set_device(const Tensor& t) { AISYS_CUDA_CHECK(cudaSetDevice(t.device().index)); }
+
+cublasHandle_t handle_for(int device) {
+  static thread_local cublasHandle_t handles[16] = {};
+  if (device < 0 || device >= 16) throw InvalidArgument("tensor ops on CUDA: device " + std::to_string(device) + " >= 16");
+  if (!handles[device]) AISYS_CUBLAS_CHECK(cublasCreate(&handles[device]));
+  return handles[device];
+}
+
+}  // namespace
+
+void strided_copy(const Tensor& dst, const Tensor& src_in) {
+  const Tensor src = src_in.shape() == dst.shape() ? src_in : src_in.broadcast_to(dst.shape());
+  set_device(dst);
+  const long long n = dst.numel();
+  if (n == 0) return;
+  const Strided s = describe(dst.shape(), {&dst, &src});
+  void* d = dst.storage()->data();
+  const void* p = src.storage()->data();
+  const bool d32 = dst.dtype() == DType::kFloat32, s32 = src.dtype() == DType::kFloat32;
+  if (d32 && s32) copy_kernel<<<blocks_for(n), kThreads>>>(static_cast<float*>(d), static_cast<const float*>(p), s, n);
+  else if (d32) copy_kernel<<<blocks_for(n), kThreads>>>(static_cast<float*>(d), static_cast<const double*>(p), s, n);
+  else if (s32) copy_kernel<<<blocks_for(n), kThreads>>>(static_cast<double*>(d), static_cast<const float*>(p), s, n);
+  else copy_kernel<<<blocks_for(n), kThreads>>>(static_cast<double*>(d), static_cast<const double*>(p), s, n);
+  AISYS_CUDA_LAUNCH_CHECK();
+}
+
+Tensor binary(Elementwise op, const Tensor& a, const Tensor& b, const Shape& shape) {
+  set_device(a);
+  Tensor out = Tensor::empty(shape, a.dtype(), a.device());
+  const long long n = out.numel();
+  if (n == 0) return out;
+  const Tensor ab = a.broadcast_to(shape), bb = b.broadcast_to(shape);
+  const Strided s = describe(shape, {&out, &ab, &bb});
+  if (a.dtype() == DType::kFloat32) {
+    elementwise_kernel<float><<<blocks_for(n), kThreads>>>(static_cast<float*>(out.storage()->data()),
+                                                           static_cast<const float*>(ab.storage()->data()),
+                                                           static_cast<const float*>(bb.storage()->data()), s, n, op, 0.0, 3);
+  } else {
+    elementwise_kernel<double><<<blocks_for(n), kThreads>>>(static_cast<double*>(out.storage()->data()),
+                                                            static_cast<const double*>(ab.storage()->data()),
+                                                            static_cast<const double*>(bb.storage()->data()), s, n, op, 0.0, 3);
+  }
+  AISYS_CUDA_LAUNCH_CHECK();
+  return out;
+}
+
+Tensor unary(Elementwise op, const Tensor& a, double scalar) {
+  set_device(a);
+  Tensor out = Tensor::empty(a.shape(), a.dtype(), a.device());
+  const long long n = out.numel();
+  if (n == 0) return out;
+  const Strided s = describe(a.shape(), {&out, &a});
+  if (a.dtype() == DType::kFloat32) {
+    elementwise_kernel<float><<<blocks_for(n), kThreads>>>(static_cast<float*>(out.storage()->data()),
+                                                           static_cast<const float*>(a.storage()->data()), nullptr, s, n, op,
+                                                           scalar, 2);
+  } else {
+    elementwise_kernel<double><<<blocks_for(n), kThreads>>>(static_cast<double*>(out.storage()->data()),
+                                                            static_cast<const double*>(a.storage()->data()), nullptr, s, n, op,
+                                                            scalar, 2);
+  }
+  AISYS_CUDA_LAUNCH_CHECK();
+  return out;
+}
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, const Shape& shape) {
+  set_device(a);
+  Tensor out = Tensor::empty(shape, a.dtype(), a.device());
+  const long long n = out.numel();
+  if (n == 0) return out;
+  const Tensor cb = cond.broadcast_to(shape), ab = a.broadcast_to(shape), bb = b.broadcast_to(shape);
+  const Strided s = describe(shape, {&out, &cb, &ab, &bb});
+  const void* c = cb.storage()->data();
+  const bool c32 = cond.dtype() == DType::kFloat32;
+  if (a.dtype() == DType::kFloat32) {
+    float* o = static_cast<float*>(out.storage()->data());
+    const float* pa = static_cast<const float*>(ab.storage()->data());
+    const float* pb = static_cast<const float*>(bb.storage()->data());
+    if (c32) where_kernel<<<blocks_for(n), kThreads>>>(o, static_cast<const float*>(c), pa, pb, s, n);
+    else where_kernel<<<blocks_for(n), kThreads>>>(o, static_cast<const double*>(c), pa, pb, s, n);
+  } else {
+    double* o = static_cast<double*>(out.storage()->data());
+    const double* pa = static_cast<const double*>(ab.storage()->data());
+    const double* pb = static_cast<const double*>(bb.storage()->data());
+    if (c32) where_kernel<<<blocks_for(n), kThreads>>>(o, static_cast<const float*>(c), pa, pb, s, n);
+    else where_kernel<<<blocks_for(n), kThreads>>>(o, static_cast<const double*>(c), pa, pb, s, n);
+  }
+  AISYS_CUDA_LAUNCH_CHECK();
+  return out;
+}
+
+Tensor reduce(const Tensor& a, const std::vector<char>& reduced, bool max, bool mean) {
+  set_device(a);
+  Shape kept_shape = a.shape(), red_shape;
+  Strided kept, red;
+  kept.dims = 0;
+  red.dims = 0;
+  long long count = 1;
+  Shape out_shape;
+  for (std::size_t d = 0; d < reduced.size(); ++d) {
+    if (reduced[d]) {
+      red.shape[red.dims] = a.shape()[d];
+      red.stride[0][red.dims++] = a.strides()[d];
+      count *= a.shape()[d];
+      out_shape.push_back(1);
+    } else {
+      kept.shape[kept.dims] = a.shape()[d];
+      kept.stride[0][kept.dims++] = a.strides()[d];
+      out_shape.push_back(a.shape()[d]);
+    }
+  }
+  kept.offset[0] = a.offset();
+  Tensor out = Tensor::empty(out_shape, a.dtype(), a.device());
+  const long long outputs = out.numel();
+  if (outputs == 0) return out;
+  const double scale = mean && count > 0 ? 1.0 / static_cast<double>(count) : 1.0;
+  if (a.dtype() == DType::kFloat32) {
+    reduce_kernel<float><<<static_cast<unsigned>(outputs), kThreads>>>(static_cast<float*>(out.storage()->data()),
+                                                                      static_cast<const float*>(a.storage()->data()), kept, red,
+                                                                      count, max, scale);
+  } else {
+    reduce_kernel<double><<<static_cast<unsigned>(outputs), kThreads>>>(static_cast<double*>(out.storage()->data()),
+                                                                       static_cast<const double*>(a.storage()->data()), kept, red,
+                                                                       count, max, scale);
+  }
+  AISYS_CUDA_LAUNCH_CHECK();
+  return out;
+}
+
+Tensor matmul(const Tensor& a_in, const Tensor& b_in, const Shape& batch) {
+  set_device(a_in);
+  const long long m = a_in.size(-2), k = a_in.size(-1), n = b_in.size(-1);
+  Shape af = batch, bf = batch, of = batch;
+  af.insert(af.end(), {m, k});
+  bf.insert(bf.end(), {k, n});
+  of.insert(of.end(), {m, n});
+  // Broadcast batches are materialised: one contiguous [batch, M, K] and [batch, K, N].
+  const Tensor a = a_in.broadcast_to(af).contiguous(), b = b_in.broadcast_to(bf).contiguous();
+  Tensor out = Tensor::zeros(of, a.dtype(), a.device());
+  const long long batches = numel(batch);
+  if (m == 0 || n == 0 || k == 0 || batches == 0) return out;
+  cublasHandle_t h = handle_for(a.device().index);
+  // Row-major C [M, N] = A B is column-major C^T [N, M] = B^T A^T: pass B first.
+  if (a.dtype() == DType::kFloat32) {
+    const float one = 1, zero = 0;
+    AISYS_CUBLAS_CHECK(cublasSgemmStridedBatched(h, CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(n), static_cast<int>(m),
+                                                 static_cast<int>(k), &one, b.data<float>(), static_cast<int>(n), k * n,
+                                                 a.data<float>(), static_cast<int>(k), m * k, &zero, out.data<float>(),
+                                                 static_cast<int>(n), m * n, static_cast<int>(batches)));
+  } else {
+    const double one = 1, zero = 0;
+    AISYS_CUBLAS_CHECK(cublasDgemmStridedBatched(h, CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(n), static_cast<int>(m),
+                                                 static_cast<int>(k), &one, b.data<double>(), static_cast<int>(n), k * n,
+                                                 a.data<double>(), static_cast<int>(k), m * k, &zero, out.data<double>(),
+                                                 static_cast<int>(n), m * n, static_cast<int>(batches)));
+  }
+  return out;
+}
+
+}  // namespace aisys::kernels::cuda_ops
