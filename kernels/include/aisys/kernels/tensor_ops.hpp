@@ -5,8 +5,11 @@
 // without it). No op here differentiates anything: the backward rules are Lab 02's, and so is
 // convolution (im2col + matmul).
 //
-// Device: these run on CPU tensors; on a GPU tensor they throw InvalidArgument saying the op has
-// no CUDA version yet (copy to the CPU with .to(Device::cpu())).
+// Device: every operand on one device (else InvalidArgument naming both). On a GPU (CUDA builds)
+// the elementwise ops, where, the reductions, sum_to and matmul (cuBLAS) run as CUDA kernels, and
+// softmax, log_softmax and layer_norm follow since they are built from those; argmax,
+// cross_entropy and max_pool2d have no CUDA version yet and say so (copy to the CPU with
+// .to(Device::cpu())); dropout_mask is drawn on the CPU.
 //
 // Errors name the op and the shapes, e.g. "matmul: inner dimensions differ: [2, 3] x [4, 5]".
 #pragma once
