@@ -9,7 +9,7 @@ set -euo pipefail
 PACKAGES=(
   cmake ninja-build g++ git binutils pkg-config
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
-  libopenblas-dev libopenblas0-pthread
+  libopenblas-dev libopenblas0-pthread libdnnl-dev
   libopenmpi-dev openmpi-bin
   python3 python3-matplotlib
   zlib1g-dev dataset-fashion-mnist

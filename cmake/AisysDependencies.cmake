@@ -1,7 +1,7 @@
 # Finds every dependency with find_package (all from the distribution's packages; the CUDA Toolkit,
 # cuDNN and NCCL from the toolkit's own folders) and records one line per dependency for the
 # configure summary printed by aisys_print_summary(). Optional libraries become imported targets
-# (OpenBLAS::OpenBLAS, CUDNN::cudnn, NCCL::nccl) so that code gates on if(TARGET ...).
+# (OpenBLAS::OpenBLAS, DNNL::dnnl, CUDNN::cudnn, NCCL::nccl) so that code gates on if(TARGET ...).
 include_guard(GLOBAL)
 
 set(AISYS_SUMMARY "")
@@ -54,6 +54,32 @@ else()
                         "(ci/install-deps.sh does it) or set OpenBLAS_DIR")
   else()
     aisys_summary("OpenBLAS" "not found (install libopenblas-dev): CPU baselines are not built")
+  endif()
+endif()
+
+# --- oneDNN (lab 02's CPU convolution baselines; optional, like OpenBLAS) -----------------------
+# Found by cmake/FindDNNL.cmake (it says why the package's own dnnl-config.cmake is not used). The
+# harness is written against the oneDNN 2.x C++ API (operation descriptors: Debian 12's 2.6.3);
+# 3.x changed that API, so a 3.x installation is reported and not used.
+aisys_tristate_is_on(AISYS_ONEDNN _onednn_mode)
+set(AISYS_HAVE_ONEDNN OFF)
+if(_onednn_mode STREQUAL "OFF")
+  aisys_summary("oneDNN" "off (AISYS_ONEDNN=OFF): lab 02's CPU convolution baselines are not built")
+else()
+  find_package(DNNL QUIET)
+  if(DNNL_FOUND AND DNNL_VERSION VERSION_GREATER_EQUAL 2.0 AND DNNL_VERSION VERSION_LESS 3.0)
+    set(AISYS_HAVE_ONEDNN ON)
+    aisys_summary("oneDNN" "found ${DNNL_VERSION} (${DNNL_LIBRARY})")
+  else()
+    if(DNNL_FOUND)
+      set(_onednn_why "version ${DNNL_VERSION} (${DNNL_LIBRARY}): the harness uses the oneDNN 2.x API; install libdnnl-dev 2.x or set DNNL_ROOT to a 2.x installation")
+    else()
+      set(_onednn_why "not found: install libdnnl-dev (ci/install-deps.sh does it) or set DNNL_ROOT")
+    endif()
+    if(_onednn_mode STREQUAL "REQUIRED")
+      message(FATAL_ERROR "AISYS_ONEDNN=ON but oneDNN is ${_onednn_why}")
+    endif()
+    aisys_summary("oneDNN" "${_onednn_why} (lab 02's CPU convolution baselines skipped)")
   endif()
 endif()
 

@@ -24,6 +24,7 @@ endfunction()
 aisys_tristate_option(AISYS_CUDA "Compile CUDA code with nvcc")
 aisys_tristate_option(AISYS_OPENBLAS "Use OpenBLAS (CPU GEMM baseline)")
 aisys_tristate_option(AISYS_MPI "Use Open MPI (the distributed labs' CPU backend and baselines)")
+aisys_tristate_option(AISYS_ONEDNN "Use oneDNN (lab 02's CPU convolution baselines)")
 option(AISYS_WERROR "Treat warnings as errors" OFF)
 set(AISYS_CUDA_ARCHITECTURES "80;90" CACHE STRING
     "CUDA architectures to compile for (a short fixed list; 'native' on a developer's GPU machine)")

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "aisys/harness/baselines.hpp"
+#include "aisys/harness/conv_baselines.hpp"
 #include "aisys/harness/context.hpp"
 #include "aisys/kernels/cpu_features.hpp"
 #include "aisys/kernels/datasets.hpp"
@@ -145,6 +146,14 @@ int cmd_doctor() {
   } else {
     ++missing;
     line("OpenBLAS", false, "not built: apt install libopenblas-dev and reconfigure (the CPU GEMM baseline)");
+  }
+  if (aisys::baselines::have_onednn()) {
+    const auto info = aisys::baselines::onednn_info();
+    line("oneDNN", true, info.value("version", std::string("?")) + ", " + info.value("isa", std::string("?")) +
+                             " kernels, " + std::to_string(info.value("threads", 0)) + " OpenMP threads");
+  } else {
+    ++missing;
+    line("oneDNN", false, "not built: apt install libdnnl-dev and reconfigure (lab 02's CPU convolution baselines)");
   }
   bool py_ok = false;
   if (*config::kPython) {
