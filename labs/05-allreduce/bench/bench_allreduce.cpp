@@ -30,6 +30,7 @@
 #include "aisys/comm/communicator.hpp"
 #include "aisys/comm/data_parallel.hpp"
 #include "aisys/harness/context.hpp"
+#include "aisys/harness/mpi_bench.hpp"
 #include "aisys/lab05/allreduce.hpp"
 
 namespace {
@@ -89,12 +90,7 @@ std::string check(const std::vector<float>& data, int p, std::uint64_t seed) {
   return "";
 }
 
-struct Options {
-  std::string filter = ".*", out, impl = "reference", command;
-  int pairs = 5;
-  double min_time = 0.2;
-  bool list = false, quick = false;
-};
+using Options = aisys::bench::MpiBenchOptions;
 
 // Seconds per operation of `op` on every rank (the slowest rank), at least min_time in total.
 double time_side(Communicator& c, const std::function<void()>& op, std::vector<float>& data, int rank,
@@ -256,23 +252,8 @@ std::string baseline_name() {
 
 int main(int argc, char** argv) {
   Options opt;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&](const char* flag) { return a.substr(std::strlen(flag)); };
-    if (a.rfind("--aisys_filter=", 0) == 0) opt.filter = value("--aisys_filter=");
-    else if (a.rfind("--aisys_out=", 0) == 0) opt.out = value("--aisys_out=");
-    else if (a.rfind("--aisys_impl=", 0) == 0) opt.impl = value("--aisys_impl=");
-    else if (a.rfind("--aisys_pairs=", 0) == 0) opt.pairs = std::max(1, std::atoi(value("--aisys_pairs=").c_str()));
-    else if (a.rfind("--aisys_min_time=", 0) == 0) opt.min_time = std::atof(value("--aisys_min_time=").c_str());
-    else if (a == "--aisys_quick") opt.quick = true;
-    else if (a == "--aisys_list") opt.list = true;
-    else if (a.rfind("--aisys_command=", 0) == 0) opt.command = value("--aisys_command=");
-    else if (a == "--aisys_no_ceilings") {
-    } else {
-      std::fprintf(stderr, "lab05 bench: unknown flag %s (see the header of bench_allreduce.cpp)\n", a.c_str());
-      return 2;
-    }
-  }
+  opt.impl = AISYS_LAB_IMPL;
+  if (const int rc = aisys::bench::parse_mpi_bench_flags(argc, argv, "lab05 bench", opt); rc != 0) return rc;
   if (opt.quick) {
     opt.pairs = 3;
     opt.min_time = 0.02;
@@ -426,19 +407,7 @@ int main(int argc, char** argv) {
     ctx["link"] = {{"alpha_s", alpha}, {"beta_s_per_byte", beta},
                    {"bandwidth_gbs", beta > 0 ? 1e-9 / beta : 0.0}, {"measured_by", "ping-pong, ranks 0 and 1"}};
     if (!opt.command.empty()) ctx["command"] = opt.command;
-    nlohmann::json results = {{"schema", "aisys.results/1"}, {"context", ctx}, {"records", records}};
-    const std::string out = opt.out.empty() ? "lab05-" + opt.impl + ".json" : opt.out;
-    const std::string tmp = out + ".tmp";
-    {
-      std::ofstream f(tmp);
-      f << results.dump(2) << "\n";
-      if (!f) {
-        std::fprintf(stderr, "lab05 bench: cannot write %s\n", tmp.c_str());
-        return 1;
-      }
-    }
-    std::filesystem::rename(tmp, out);
-    std::printf("results: %s\n", out.c_str());
+    if (!aisys::bench::write_results(opt.out_or("lab05-" + opt.impl + ".json"), ctx, records, "lab05 bench")) return 1;
   }
   return failures ? 1 : 0;
 }

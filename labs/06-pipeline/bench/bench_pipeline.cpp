@@ -38,6 +38,7 @@
 
 #include "aisys/comm/communicator.hpp"
 #include "aisys/harness/context.hpp"
+#include "aisys/harness/mpi_bench.hpp"
 #include "aisys/kernels/mlp.hpp"
 #include "aisys/lab06/schedules.hpp"
 #include "aisys/pipeline/check.hpp"
@@ -48,11 +49,7 @@ namespace {
 using namespace aisys::pipeline;
 using aisys::comm::Communicator;
 
-struct Options {
-  std::string filter = ".*", out, impl = AISYS_LAB_IMPL, command;
-  int pairs = 5, steps = 5;
-  bool quick = false, list = false;
-};
+using Options = aisys::bench::MpiBenchOptions;
 
 struct Kind {
   const char* name;
@@ -211,25 +208,12 @@ Costs calibrate(const std::vector<std::vector<TimedOp>>& stages, const Costs& em
 
 int main(int argc, char** argv) {
   Options opt;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto value = [&](const char* flag) { return a.substr(std::strlen(flag)); };
-    if (a.rfind("--aisys_filter=", 0) == 0) opt.filter = value("--aisys_filter=");
-    else if (a.rfind("--aisys_out=", 0) == 0) opt.out = value("--aisys_out=");
-    else if (a.rfind("--aisys_impl=", 0) == 0) opt.impl = value("--aisys_impl=");
-    else if (a.rfind("--aisys_pairs=", 0) == 0) opt.pairs = std::max(1, std::atoi(value("--aisys_pairs=").c_str()));
-    else if (a.rfind("--aisys_command=", 0) == 0) opt.command = value("--aisys_command=");
-    else if (a == "--aisys_quick") opt.quick = true;
-    else if (a == "--aisys_list") opt.list = true;
-    else if (a == "--aisys_no_ceilings" || a.rfind("--aisys_min_time=", 0) == 0) {
-    } else {
-      std::fprintf(stderr, "lab06 bench: unknown flag %s (see the header of bench_pipeline.cpp)\n", a.c_str());
-      return 2;
-    }
-  }
+  opt.impl = AISYS_LAB_IMPL;
+  if (const int rc = aisys::bench::parse_mpi_bench_flags(argc, argv, "lab06 bench", opt); rc != 0) return rc;
+  int steps = 5;  // per side of each pair
   if (opt.quick) {
     opt.pairs = 3;
-    opt.steps = 3;
+    steps = 3;
   }
   Communicator& c = aisys::comm::mpi_world();
   const int p = c.size(), rank = c.rank();
@@ -325,7 +309,7 @@ int main(int argc, char** argv) {
     for (int pair = 0; pair < opt.pairs; ++pair) {
       std::vector<double> sc, sb;
       auto side = [&](PipelineRuntime& rt, std::vector<double>& out, bool keep) {
-        for (int s = 0; s < opt.steps; ++s) {
+        for (int s = 0; s < steps; ++s) {
           Measured m = run_step(c, rt);
           out.push_back(m.step);
           if (keep) cand_steps.push_back(std::move(m));
@@ -358,7 +342,7 @@ int main(int argc, char** argv) {
       rec["spread"] = ratio > 0 ? (quantile(ratios, 0.75) - quantile(ratios, 0.25)) / ratio : 0.0;
       rec["ratios"] = ratios;
       rec["pairs"] = opt.pairs;
-      rec["steps_per_side"] = opt.steps;
+      rec["steps_per_side"] = steps;
       rec["reruns"] = 0;
       rec["predicted_time_s"] = predicted.makespan;
       rec["prediction_error"] = t / predicted.makespan - 1;
@@ -428,19 +412,7 @@ int main(int argc, char** argv) {
                     "message sizes; alpha + bytes beta fitted to them"}};
     ctx["compute"] = "emulated: each op sleeps for its cost (runtime.hpp)";
     if (!opt.command.empty()) ctx["command"] = opt.command;
-    nlohmann::json results = {{"schema", "aisys.results/1"}, {"context", ctx}, {"records", records}};
-    const std::string out = opt.out.empty() ? "lab06-" + opt.impl + ".json" : opt.out;
-    const std::string tmp = out + ".tmp";
-    {
-      std::ofstream f(tmp);
-      f << results.dump(2) << "\n";
-      if (!f) {
-        std::fprintf(stderr, "lab06 bench: cannot write %s\n", tmp.c_str());
-        return 1;
-      }
-    }
-    std::filesystem::rename(tmp, out);
-    std::printf("results: %s\n", out.c_str());
+    if (!aisys::bench::write_results(opt.out_or("lab06-" + opt.impl + ".json"), ctx, records, "lab06 bench")) return 1;
   }
   return failures ? 1 : 0;
 }
