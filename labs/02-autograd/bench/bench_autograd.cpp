@@ -1,0 +1,401 @@
+// Lab 02 benchmarks. Three families:
+//   conv/<pass>/<layer>     the student's im2col convolution (conv.hpp: forward, backward-data,
+//                           backward-weights) against oneDNN's float32 convolution on the same NCHW
+//                           tensors (harness/conv_baselines.hpp, the faster of its plain and blocked
+//                           layouts per pass), one thread each, at ResNet-50-like layers (N = 4);
+//                           both outputs checked on sampled elements against a double-precision sum
+//                           before and after timing. GFLOP/s = 2 N K P Q C R S / time.
+//   overhead/mlp-b256       one SGD training step of a 784-256-256-10 MLP on a batch of 256 through
+//                           the autograd (forward ops, backward engine, rules, optimizer) against
+//                           the same step written by hand with the same kernels (kernels::Mlp,
+//                           OpenBLAS GEMMs, no graph): ratio = hand-written time / autograd time.
+//                           lr = 0, so both sides compute the same gradients on every call and the
+//                           candidate's are checked against the hand-written ones. details() adds the
+//                           profiler's split: the seconds inside kernels (forward ops and backward
+//                           rules) against the whole step, and the overhead 1 - kernels / step.
+//   train/cnn-fashion-mnist the small CNN trained with Adam on Fashion-MNIST (metric: test accuracy,
+//                           higher is better) against the MLP trained for the same steps; details()
+//                           hold both training curves (loss per step, test accuracy every 100 steps).
+//   aisys bench 02 [--impl reference] [--filter conv/forward]
+#include <omp.h>
+
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "aisys/harness/baselines.hpp"
+#include "aisys/harness/bench.hpp"
+#include "aisys/harness/conv_baselines.hpp"
+#include "aisys/kernels/datasets.hpp"
+#include "aisys/kernels/mlp.hpp"
+#include "aisys/lab02/conv.hpp"
+#include "aisys/lab02/models.hpp"
+#include "aisys/lab02/optim.hpp"
+
+namespace {
+
+using aisys::baselines::Conv2dShape;
+using aisys::kernels::Tensor;
+namespace lab02 = aisys::lab02;
+
+std::uint64_t hidden_seed() {
+  std::random_device rd;
+  return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();  // never shown to the candidate
+}
+
+// ---- convolution ---------------------------------------------------------------------------------
+
+enum class Pass { kForward, kBackwardData, kBackwardWeights };
+const char* pass_name(Pass p) {
+  return p == Pass::kForward ? "forward" : p == Pass::kBackwardData ? "backward-data" : "backward-weights";
+}
+
+struct Layer {
+  const char* name;
+  Conv2dShape shape;
+};
+
+const Layer kLayers[] = {
+    {"resnet-7x7s2-c3-224", {.N = 4, .C = 3, .H = 224, .W = 224, .K = 64, .R = 7, .S = 7, .stride = 2, .padding = 3}},
+    {"resnet-3x3-c64-56", {.N = 4, .C = 64, .H = 56, .W = 56, .K = 64, .R = 3, .S = 3, .stride = 1, .padding = 1}},
+    {"resnet-1x1-c256-56", {.N = 4, .C = 256, .H = 56, .W = 56, .K = 64, .R = 1, .S = 1, .stride = 1, .padding = 0}},
+    {"resnet-3x3-c128-28", {.N = 4, .C = 128, .H = 28, .W = 28, .K = 128, .R = 3, .S = 3, .stride = 1, .padding = 1}},
+    {"resnet-3x3-c256-14", {.N = 4, .C = 256, .H = 14, .W = 14, .K = 256, .R = 3, .S = 3, .stride = 1, .padding = 1}},
+    {"resnet-3x3-c512-7", {.N = 4, .C = 512, .H = 7, .W = 7, .K = 512, .R = 3, .S = 3, .stride = 1, .padding = 1}},
+};
+
+// Sampled check of one pass's output against a double-precision sum of its definition
+// (conv_baselines.hpp): 48 random elements, tolerance 1e-4 of the largest term magnitude sum.
+std::string check_conv(Pass pass, const Conv2dShape& s, const Tensor& x, const Tensor& w, const Tensor& dy,
+                       const Tensor& out, std::uint64_t seed) {
+  if (!out.defined() || out.shape() != (pass == Pass::kForward        ? s.output_shape()
+                                        : pass == Pass::kBackwardData ? s.input_shape()
+                                                                      : s.weight_shape())) {
+    return "returned the wrong shape";
+  }
+  const Tensor o = out.contiguous();
+  const float* po = o.data<float>();
+  const float* px = x.data<float>();
+  const float* pw = w.data<float>();
+  const float* pdy = dy.data<float>();
+  const std::int64_t P = s.P(), Q = s.Q();
+  auto X = [&](std::int64_t n, std::int64_t c, std::int64_t i, std::int64_t j) -> double {
+    return (i < 0 || i >= s.H || j < 0 || j >= s.W) ? 0.0 : px[((n * s.C + c) * s.H + i) * s.W + j];
+  };
+  std::mt19937_64 rng(seed);
+  for (int sample = 0; sample < 48; ++sample) {
+    double sum = 0, mag = 0;
+    std::int64_t flat = 0;
+    if (pass == Pass::kForward) {
+      const std::int64_t n = rng() % s.N, k = rng() % s.K, p = rng() % P, q = rng() % Q;
+      for (std::int64_t c = 0; c < s.C; ++c)
+        for (std::int64_t r = 0; r < s.R; ++r)
+          for (std::int64_t t = 0; t < s.S; ++t) {
+            const double term = X(n, c, p * s.stride + r - s.padding, q * s.stride + t - s.padding) *
+                                pw[((k * s.C + c) * s.R + r) * s.S + t];
+            sum += term;
+            mag += std::abs(term);
+          }
+      flat = ((n * s.K + k) * P + p) * Q + q;
+    } else if (pass == Pass::kBackwardData) {
+      const std::int64_t n = rng() % s.N, c = rng() % s.C, i = rng() % s.H, j = rng() % s.W;
+      for (std::int64_t k = 0; k < s.K; ++k)
+        for (std::int64_t r = 0; r < s.R; ++r)
+          for (std::int64_t t = 0; t < s.S; ++t) {
+            const std::int64_t ps = i + s.padding - r, qs = j + s.padding - t;
+            if (ps < 0 || qs < 0 || ps % s.stride || qs % s.stride || ps / s.stride >= P || qs / s.stride >= Q) continue;
+            const double term = static_cast<double>(pdy[((n * s.K + k) * P + ps / s.stride) * Q + qs / s.stride]) *
+                                pw[((k * s.C + c) * s.R + r) * s.S + t];
+            sum += term;
+            mag += std::abs(term);
+          }
+      flat = ((n * s.C + c) * s.H + i) * s.W + j;
+    } else {
+      const std::int64_t k = rng() % s.K, c = rng() % s.C, r = rng() % s.R, t = rng() % s.S;
+      for (std::int64_t n = 0; n < s.N; ++n)
+        for (std::int64_t p = 0; p < P; ++p)
+          for (std::int64_t q = 0; q < Q; ++q) {
+            const double term = static_cast<double>(pdy[((n * s.K + k) * P + p) * Q + q]) *
+                                X(n, c, p * s.stride + r - s.padding, q * s.stride + t - s.padding);
+            sum += term;
+            mag += std::abs(term);
+          }
+      flat = ((k * s.C + c) * s.R + r) * s.S + t;
+    }
+    const double got = po[flat];
+    if (!(std::abs(got - sum) <= 1e-4 * std::max(mag, 1e-30) + 1e-6)) {
+      return "element " + std::to_string(flat) + ": expected " + std::to_string(sum) + ", got " + std::to_string(got);
+    }
+  }
+  return "";
+}
+
+class ConvFixture : public aisys::bench::Fixture {
+ public:
+  ConvFixture(Pass pass, const Conv2dShape& shape) : pass_(pass), shape_(shape), seed_(hidden_seed()) {
+    aisys::baselines::openblas_set_threads(1);
+    omp_set_num_threads(1);
+    x_ = Tensor::uniform(shape.input_shape(), -1, 1, seed_);
+    w_ = Tensor::uniform(shape.weight_shape(), -1, 1, seed_ + 1);
+    dy_ = Tensor::uniform(shape.output_shape(), -1, 1, seed_ + 2);
+    geometry_ = lab02::ConvGeometry::from_shapes(shape.input_shape(), shape.weight_shape(), shape.stride, shape.padding);
+    baseline_out_ = Tensor::empty(pass == Pass::kForward        ? shape.output_shape()
+                                  : pass == Pass::kBackwardData ? shape.input_shape()
+                                                                : shape.weight_shape());
+    onednn_ = std::make_unique<aisys::baselines::OnednnConv2d>(shape);
+  }
+  void run_candidate() override {
+    switch (pass_) {
+      case Pass::kForward: candidate_out_ = lab02::conv2d_forward(x_, w_, shape_.stride, shape_.padding); break;
+      case Pass::kBackwardData: candidate_out_ = lab02::conv2d_backward_data(dy_, w_, geometry_); break;
+      case Pass::kBackwardWeights: candidate_out_ = lab02::conv2d_backward_weights(x_, dy_, geometry_); break;
+    }
+  }
+  void run_baseline() override {
+    switch (pass_) {
+      case Pass::kForward: onednn_->forward(x_, w_, baseline_out_); break;
+      case Pass::kBackwardData: onednn_->backward_data(dy_, w_, baseline_out_); break;
+      case Pass::kBackwardWeights: onednn_->backward_weights(x_, dy_, baseline_out_); break;
+    }
+  }
+  std::string check_candidate() override { return check_conv(pass_, shape_, x_, w_, dy_, candidate_out_, seed_ + ++checks_); }
+  std::string check_baseline() override { return check_conv(pass_, shape_, x_, w_, dy_, baseline_out_, seed_ + ++checks_); }
+  nlohmann::json details() override { return {{"onednn", onednn_->info()}, {"geometry", geometry_.to_string()}}; }
+
+ private:
+  Pass pass_;
+  Conv2dShape shape_;
+  std::uint64_t seed_;
+  Tensor x_, w_, dy_, candidate_out_, baseline_out_;
+  lab02::ConvGeometry geometry_;
+  std::unique_ptr<aisys::baselines::OnednnConv2d> onednn_;
+  std::uint64_t checks_ = 0;
+};
+
+// ---- framework overhead ----------------------------------------------------------------------------
+
+class OverheadFixture : public aisys::bench::Fixture {
+ public:
+  static constexpr int kBatch = 256;
+  OverheadFixture() : seed_(hidden_seed()), hand_({784, 256, 256, 10}, seed_) {
+    aisys::baselines::openblas_set_threads(1);
+    std::mt19937_64 rng(seed_);
+    std::uniform_real_distribution<float> pixel(0.0f, 1.0f);
+    x_.resize(static_cast<std::size_t>(kBatch) * 784);
+    for (float& v : x_) v = pixel(rng);
+    labels_.resize(kBatch);
+    for (auto& l : labels_) l = static_cast<std::int32_t>(rng() % 10);
+    // The autograd MLP starts from the hand-written one's parameters (W [out, in] then b).
+    model_ = std::make_unique<lab02::Mlp>(std::vector<int>{784, 256, 256, 10}, seed_);
+    for (int l = 0; l < hand_.layers(); ++l) {
+      const auto p = hand_.parameters(l);
+      const int out = hand_.out_features(l), in = hand_.in_features(l);
+      lab02::Linear& layer = model_->layers[static_cast<std::size_t>(l)];
+      Tensor(layer.weight.value()).copy_from(Tensor::from_floats(p.subspan(0, static_cast<std::size_t>(out) * in), {out, in}));
+      Tensor(layer.bias.value()).copy_from(Tensor::from_floats(p.subspan(static_cast<std::size_t>(out) * in, out), {out}));
+    }
+    optimizer_ = std::make_unique<lab02::Sgd>(model_->parameters(), 1e-30);  // lr ~ 0: parameters stay put
+    input_ = Tensor::from_floats(x_, {kBatch, 784});
+  }
+  void run_candidate() override {
+    const lab02::Variable loss = lab02::cross_entropy(model_->forward(lab02::Variable(input_)), labels_);
+    optimizer_->zero_grad();
+    lab02::backward(loss);
+    optimizer_->step();
+    candidate_loss_ = loss.value().item();
+  }
+  void run_baseline() override {
+    baseline_loss_ = hand_.compute_gradients(x_.data(), labels_.data(), kBatch);
+    hand_.sgd_step(1e-30f);
+  }
+  std::string check_candidate() override {
+    if (!(std::abs(candidate_loss_ - baseline_loss_) <= 1e-4 * std::abs(baseline_loss_))) {
+      return "loss " + std::to_string(candidate_loss_) + " differs from the hand-written step's " + std::to_string(baseline_loss_);
+    }
+    for (int l = 0; l < hand_.layers(); ++l) {
+      const auto g = hand_.gradients(l);
+      const int out = hand_.out_features(l), in = hand_.in_features(l);
+      const lab02::Linear& layer = model_->layers[static_cast<std::size_t>(l)];
+      if (!layer.weight.grad().defined()) return "layer " + std::to_string(l) + " got no weight gradient";
+      const std::vector<double> gw = layer.weight.grad().to_vector(), gb = layer.bias.grad().to_vector();
+      double diff = 0, norm = 0;
+      for (std::size_t i = 0; i < gw.size(); ++i) {
+        diff += (gw[i] - g[i]) * (gw[i] - g[i]);
+        norm += static_cast<double>(g[i]) * g[i];
+      }
+      for (std::size_t i = 0; i < gb.size(); ++i) {
+        const double h = g[static_cast<std::size_t>(out) * in + i];
+        diff += (gb[i] - h) * (gb[i] - h);
+        norm += h * h;
+      }
+      if (!(std::sqrt(diff) <= 1e-4 * std::sqrt(norm) + 1e-12)) {
+        return "layer " + std::to_string(l) + "'s gradients differ from the hand-written step's (relative error " +
+               std::to_string(std::sqrt(diff / std::max(norm, 1e-300))) + ")";
+      }
+    }
+    return "";
+  }
+  std::string check_baseline() override {
+    return std::isfinite(baseline_loss_) && baseline_loss_ > 0 ? "" : "hand-written step gave loss " + std::to_string(baseline_loss_);
+  }
+  nlohmann::json details() override {
+    // The profiler's split of 20 autograd steps: time inside kernels against the whole step.
+    constexpr int kSteps = 20;
+    lab02::reset_kernel_time();
+    lab02::set_kernel_profiling(true);
+    const auto start = std::chrono::steady_clock::now();
+    for (int s = 0; s < kSteps; ++s) run_candidate();
+    const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    lab02::set_kernel_profiling(false);
+    const lab02::KernelTime k = lab02::kernel_time();
+    return {{"steps", kSteps},
+            {"step_s", total / kSteps},
+            {"forward_kernels_s", k.forward_s / kSteps},
+            {"backward_rules_s", k.backward_s / kSteps},
+            {"kernel_calls_per_step", static_cast<double>(k.forward_calls + k.backward_calls) / kSteps},
+            {"outside_kernels_s", (total - k.total_s()) / kSteps},
+            {"overhead_fraction", 1.0 - k.total_s() / total},
+            {"note", "outside_kernels_s includes the optimizer's update (elementwise kernels not profiled)"}};
+  }
+
+ private:
+  std::uint64_t seed_;
+  aisys::kernels::Mlp hand_;
+  std::unique_ptr<lab02::Mlp> model_;
+  std::unique_ptr<lab02::Sgd> optimizer_;
+  std::vector<float> x_;
+  std::vector<std::int32_t> labels_;
+  Tensor input_;
+  double candidate_loss_ = 0, baseline_loss_ = 0;
+};
+
+// ---- training curves ----------------------------------------------------------------------------------
+
+nlohmann::json curve(const lab02::TrainHistory& h) {
+  nlohmann::json steps = nlohmann::json::array(), loss = nlohmann::json::array(), eval_steps = nlohmann::json::array(),
+                 accuracy = nlohmann::json::array();
+  for (const auto& p : h.points) {
+    steps.push_back(p.step);
+    loss.push_back(p.loss);
+    if (p.test_accuracy >= 0) {
+      eval_steps.push_back(p.step);
+      accuracy.push_back(p.test_accuracy);
+    }
+  }
+  return {{"step", steps}, {"loss", loss}, {"eval_step", eval_steps}, {"test_accuracy", accuracy},
+          {"seconds", h.seconds}, {"final_test_accuracy", h.final_test_accuracy()}};
+}
+
+class TrainingFixture : public aisys::bench::Fixture {
+ public:
+  static constexpr int kSteps = 2000;
+  TrainingFixture() : data_(aisys::kernels::load_fashion_mnist({.dir = {}, .normalize = true})) {
+    aisys::baselines::openblas_set_threads(1);
+    config_.steps = kSteps;
+    config_.batch_size = 64;
+    config_.optimizer = "adam";
+    config_.lr = 1e-3;
+    config_.seed = 2026;
+    config_.eval_every = 250;
+    config_.eval_examples = 10000;
+  }
+  // Training is deterministic for a seed: each side trains once, and the metric is its accuracy.
+  void run_candidate() override {
+    if (trained_cnn_) return;
+    lab02::SmallCnn cnn(7);
+    cnn_ = lab02::train_classifier(cnn, data_, config_);
+    trained_cnn_ = true;
+  }
+  void run_baseline() override {
+    if (trained_mlp_) return;
+    lab02::Mlp mlp({784, 256, 10}, 7);
+    mlp_ = lab02::train_classifier(mlp, data_, config_);
+    trained_mlp_ = true;
+  }
+  std::string check_candidate() override { return check(cnn_); }
+  std::string check_baseline() override { return check(mlp_); }
+  double candidate_metric() override { return cnn_.final_test_accuracy(); }
+  double baseline_metric() override { return mlp_.final_test_accuracy(); }
+  nlohmann::json details() override {
+    return {{"cnn", curve(cnn_)}, {"mlp", curve(mlp_)}, {"batch_size", config_.batch_size}, {"optimizer", "adam"},
+            {"lr", config_.lr}};
+  }
+
+ private:
+  static std::string check(const lab02::TrainHistory& h) {
+    if (h.points.size() != static_cast<std::size_t>(kSteps)) return "recorded " + std::to_string(h.points.size()) + " steps";
+    const double a = h.final_test_accuracy();
+    return a > 0.1 && a <= 1.0 ? "" : "test accuracy " + std::to_string(a) + " is no better than chance";
+  }
+  aisys::kernels::FashionMnist data_;
+  lab02::TrainConfig config_;
+  lab02::TrainHistory cnn_, mlp_;
+  bool trained_cnn_ = false, trained_mlp_ = false;
+};
+
+// ---- registration ---------------------------------------------------------------------------------
+
+bool register_all() {
+  double x = 0;
+  for (const Layer& layer : kLayers) {
+    for (Pass pass : {Pass::kForward, Pass::kBackwardData, Pass::kBackwardWeights}) {
+      aisys::bench::Case c;
+      c.lab = "02";
+      c.part = std::string("conv/") + pass_name(pass);
+      c.name = c.part + "/" + layer.name;
+      c.group = std::string("conv-") + pass_name(pass);
+      c.x = x;
+      c.x_label = "layer";
+      const Conv2dShape& s = layer.shape;
+      c.shape = {{"layer", layer.name}, {"N", s.N}, {"C", s.C}, {"H", s.H}, {"W", s.W}, {"K", s.K}, {"R", s.R},
+                 {"S", s.S}, {"stride", s.stride}, {"padding", s.padding}};
+      c.threads = 1;
+      c.flops = s.flops();
+      c.bytes = 4.0 * static_cast<double>(aisys::kernels::numel(s.input_shape()) + aisys::kernels::numel(s.weight_shape()) +
+                                          aisys::kernels::numel(s.output_shape()));
+      c.baseline = "onednn";
+      c.make_fixture = [pass, s] { return std::make_unique<ConvFixture>(pass, s); };
+      aisys::bench::register_case(std::move(c));
+    }
+    x += 1;
+  }
+  {
+    aisys::bench::Case c;
+    c.lab = "02";
+    c.part = "overhead";
+    c.name = "overhead/mlp-b256";
+    c.group = "overhead";
+    c.x = 256;
+    c.x_label = "batch";
+    c.shape = {{"widths", {784, 256, 256, 10}}, {"batch", 256}};
+    c.threads = 1;
+    const double gemm = 2.0 * 256 * (784 * 256 + 256 * 256 + 256 * 10);
+    c.flops = 3 * gemm;  // forward, backward-input, backward-weight
+    c.bytes = 4.0 * (784 * 256 + 256 * 256 + 256 * 10) * 3;
+    c.baseline = "hand-written-step";
+    c.make_fixture = [] { return std::make_unique<OverheadFixture>(); };
+    aisys::bench::register_case(std::move(c));
+  }
+  {
+    aisys::bench::Case c;
+    c.lab = "02";
+    c.part = "train";
+    c.name = "train/cnn-fashion-mnist";
+    c.group = "training";
+    c.x = TrainingFixture::kSteps;
+    c.x_label = "steps";
+    c.shape = {{"steps", TrainingFixture::kSteps}, {"batch", 64}};
+    c.baseline = "mlp-784-256-10";
+    c.metric = {"test_accuracy", "fraction", "higher"};
+    c.make_fixture = [] { return std::make_unique<TrainingFixture>(); };
+    aisys::bench::register_case(std::move(c));
+  }
+  return true;
+}
+
+const bool registered = register_all();
+
+}  // namespace

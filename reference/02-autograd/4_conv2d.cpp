@@ -1,0 +1,103 @@
+// Lab 02, part 4 (reference): 2-D convolution as im2col + matmul, and its backward passes through
+// col2im. im2col is a strided view of the zero-padded input, copied once; col2im adds each kernel
+// offset's slice of the columns into a strided view of the padded gradient. Everything is tensor
+// views and platform ops, so it runs on whatever device x lives on.
+//
+// Shapes: x [N, C, H, W], w [K, C, R, S], cols [N, C R S, P Q], y [N, K, P, Q].
+#include "aisys/lab02/conv.hpp"
+#include "aisys/lab02/rules.hpp"
+
+namespace aisys::lab02 {
+
+namespace {
+
+// The zero-padded input [N, C, H + 2 pad, W + 2 pad] (x itself when pad = 0 and x is contiguous).
+Tensor padded(const Tensor& x, const ConvGeometry& g) {
+  if (g.padding == 0) return x.contiguous();
+  Tensor xp = Tensor::zeros({g.N, g.C, g.H + 2 * g.padding, g.W + 2 * g.padding}, x.dtype(), x.device());
+  xp.slice(2, g.padding, g.padding + g.H).slice(3, g.padding, g.padding + g.W).copy_from(x);
+  return xp;
+}
+
+// The receptive fields of a padded, contiguous xp as a view [N, C, R, S, P, Q]: element
+// (n, c, r, s, p, q) is xp[n, c, p stride + r, q stride + s]. No copy.
+Tensor fields_view(const Tensor& xp, const ConvGeometry& g) {
+  const Shape& st = xp.strides();  // (C Hp Wp, Hp Wp, Wp, 1)
+  return Tensor(xp.storage(), {g.N, g.C, g.R, g.S, g.P, g.Q},
+                {st[0], st[1], st[2], st[3], st[2] * g.stride, st[3] * g.stride}, xp.offset(), xp.dtype());
+}
+
+void check_shape(const char* op, const char* what, const Tensor& t, const Shape& expected, const ConvGeometry& g) {
+  if (t.shape() != expected) {
+    throw InvalidArgument(std::string(op) + ": " + what + " has shape " + kernels::to_string(t.shape()) + ", expected " +
+                          kernels::to_string(expected) + " for " + g.to_string());
+  }
+}
+
+}  // namespace
+
+Tensor im2col(const Tensor& x, const ConvGeometry& g) {
+  check_shape("im2col", "the input", x, {g.N, g.C, g.H, g.W}, g);
+  // (n, c, r, s, p, q) is already the order of cols[n, (c R + r) S + s, p Q + q]: one copy.
+  return fields_view(padded(x, g), g).reshape({g.N, g.C * g.R * g.S, g.P * g.Q});
+}
+
+Tensor col2im(const Tensor& cols, const ConvGeometry& g) {
+  check_shape("col2im", "the columns", cols, {g.N, g.C * g.R * g.S, g.P * g.Q}, g);
+  Tensor dxp = Tensor::zeros({g.N, g.C, g.H + 2 * g.padding, g.W + 2 * g.padding}, cols.dtype(), cols.device());
+  const Tensor fields = cols.contiguous().view({g.N, g.C, g.R, g.S, g.P, g.Q});
+  const Tensor targets = fields_view(dxp, g);  // aliases dxp
+  // For one kernel offset (r, s) the targets of distinct (p, q) are distinct, so each offset is one
+  // strided read-add-write; offsets overlap each other, hence one at a time.
+  for (std::int64_t r = 0; r < g.R; ++r) {
+    for (std::int64_t s = 0; s < g.S; ++s) {
+      Tensor target = targets.select(2, r).select(2, s);           // [N, C, P, Q] view of dxp
+      const Tensor source = fields.select(2, r).select(2, s);     // [N, C, P, Q]
+      target.copy_from(ops::add(target, source));
+    }
+  }
+  if (g.padding == 0) return dxp;
+  return dxp.slice(2, g.padding, g.padding + g.H).slice(3, g.padding, g.padding + g.W).contiguous();
+}
+
+Tensor conv2d_forward(const Tensor& x, const Tensor& w, std::int64_t stride, std::int64_t padding) {
+  const ConvGeometry g = ConvGeometry::from_shapes(x.shape(), w.shape(), stride, padding, "conv2d_forward");
+  const Tensor cols = im2col(x, g);                                  // [N, CRS, PQ]
+  const Tensor wm = w.reshape({g.K, g.C * g.R * g.S});               // [K, CRS]
+  return ops::matmul(wm, cols).view({g.N, g.K, g.P, g.Q});           // [N, K, PQ] per image
+}
+
+Tensor conv2d_backward_data(const Tensor& dy, const Tensor& w, const ConvGeometry& g) {
+  check_shape("conv2d_backward_data", "dy", dy, {g.N, g.K, g.P, g.Q}, g);
+  check_shape("conv2d_backward_data", "the weight", w, {g.K, g.C, g.R, g.S}, g);
+  const Tensor wt = w.reshape({g.K, g.C * g.R * g.S}).t();          // [CRS, K]
+  const Tensor dcols = ops::matmul(wt, dy.reshape({g.N, g.K, g.P * g.Q}));  // [N, CRS, PQ]
+  return col2im(dcols, g);
+}
+
+Tensor conv2d_backward_weights(const Tensor& x, const Tensor& dy, const ConvGeometry& g) {
+  check_shape("conv2d_backward_weights", "the input", x, {g.N, g.C, g.H, g.W}, g);
+  check_shape("conv2d_backward_weights", "dy", dy, {g.N, g.K, g.P, g.Q}, g);
+  const Tensor cols = im2col(x, g);                                      // [N, CRS, PQ]
+  const Tensor dy3 = dy.reshape({g.N, g.K, g.P * g.Q});                  // [N, K, PQ]
+  // dw = sum over n of dy[n] cols[n]^T: one matmul per image, summed in double by ops::sum.
+  const Tensor per_image = ops::matmul(dy3, cols.transpose(1, 2));       // [N, K, CRS]
+  return ops::sum(per_image, {0}).view({g.K, g.C, g.R, g.S});
+}
+
+namespace rules {
+
+Grads conv2d_backward(const Node& node, const Tensor& grad) {
+  const Tensor& x = node.saved(0);
+  const Tensor& w = node.saved(1);
+  const ConvGeometry g = ConvGeometry::from_shapes(x.shape(), w.shape(), static_cast<std::int64_t>(node.attr("stride")),
+                                                   static_cast<std::int64_t>(node.attr("padding")), "conv2d_backward");
+  Tensor dx, dw;
+  if (node.needs_input_grad(0)) dx = conv2d_backward_data(grad, w, g);
+  if (node.needs_input_grad(1)) dw = conv2d_backward_weights(x, grad, g);
+  return {dx, dw};
+}
+
+}  // namespace rules
+
+}  // namespace aisys::lab02
