@@ -308,6 +308,11 @@ nlohmann::json measure_case(const Case& c, const Options& opt, const ceilings::C
       rec["fraction_of_roofline"] = roof.time_s / tc;
     }
   }
+  try {
+    if (auto d = fixture->details(); !d.is_null()) rec["details"] = std::move(d);
+  } catch (const std::exception& e) {
+    rec["details"] = {{"error", e.what()}};
+  }
   return rec;
 }
 

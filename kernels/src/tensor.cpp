@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <unordered_map>
 #include <numeric>
 #include <sstream>
 
@@ -64,12 +66,57 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
 // ---------------------------------------------------------------------------------------------
 // Storage
 
-Storage::Storage(std::size_t bytes, Device device) : bytes_(bytes), device_(device) {
-  const std::size_t alloc = std::max<std::size_t>(64, (bytes + 63) / 64 * 64);
+namespace {
+
+// A cache of freed CPU blocks by (64-byte rounded) size, as frameworks keep: a training step frees
+// and reallocates the same sizes every iteration, and without it each large block goes back to the
+// kernel (munmap or heap trimming) and comes back as fresh zero pages (a page fault per 4 KiB).
+// Blocks of 64 KiB or more are cached, at most 8 per size and 256 MiB in all; thread-safe.
+class HostBlockCache {
+ public:
+  static constexpr std::size_t kMinBytes = 64 * 1024, kMaxTotal = 256u << 20, kPerSize = 8;
+  static HostBlockCache& instance() {
+    static HostBlockCache* cache = new HostBlockCache;  // never destroyed: frees may come at exit
+    return *cache;
+  }
+  void* take(std::size_t bytes) {
+    if (bytes < kMinBytes) return nullptr;
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = blocks_.find(bytes);
+    if (it == blocks_.end() || it->second.empty()) return nullptr;
+    void* p = it->second.back();
+    it->second.pop_back();
+    total_ -= bytes;
+    return p;
+  }
+  // True when the cache kept the block (otherwise the caller frees it).
+  bool give(void* p, std::size_t bytes) {
+    if (bytes < kMinBytes) return false;
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& list = blocks_[bytes];
+    if (list.size() >= kPerSize || total_ + bytes > kMaxTotal) return false;
+    list.push_back(p);
+    total_ += bytes;
+    return true;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::unordered_map<std::size_t, std::vector<void*>> blocks_;
+  std::size_t total_ = 0;
+};
+
+std::size_t allocation_size(std::size_t bytes) { return std::max<std::size_t>(64, (bytes + 63) / 64 * 64); }
+
+}  // namespace
+
+Storage::Storage(std::size_t bytes, Device device, bool zeroed) : bytes_(bytes), device_(device) {
+  const std::size_t alloc = allocation_size(bytes);
   if (device.is_cpu()) {
-    data_ = std::aligned_alloc(64, alloc);
+    data_ = HostBlockCache::instance().take(alloc);
+    if (!data_) data_ = std::aligned_alloc(64, alloc);
     if (!data_) throw InvalidArgument("tensor: cannot allocate " + std::to_string(bytes) + " bytes");
-    std::memset(data_, 0, alloc);
+    if (zeroed) std::memset(data_, 0, alloc);
     return;
   }
 #if AISYS_HAVE_CUDA
@@ -87,7 +134,7 @@ Storage::Storage(std::size_t bytes, Device device) : bytes_(bytes), device_(devi
 
 Storage::~Storage() {
   if (device_.is_cpu()) {
-    std::free(data_);
+    if (!HostBlockCache::instance().give(data_, allocation_size(bytes_))) std::free(data_);
     return;
   }
 #if AISYS_HAVE_CUDA
@@ -106,6 +153,15 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
     if (d < 0) throw InvalidArgument("tensor: negative dimension in shape " + kernels::to_string(shape));
   }
   auto storage = std::make_shared<Storage>(static_cast<std::size_t>(kernels::numel(shape)) * size_of(dtype), device);
+  return Tensor(std::move(storage), shape, contiguous_strides(shape), 0, dtype);
+}
+
+Tensor Tensor::uninitialized(const Shape& shape, DType dtype, Device device) {
+  for (std::int64_t d : shape) {
+    if (d < 0) throw InvalidArgument("tensor: negative dimension in shape " + kernels::to_string(shape));
+  }
+  auto storage =
+      std::make_shared<Storage>(static_cast<std::size_t>(kernels::numel(shape)) * size_of(dtype), device, false);
   return Tensor(std::move(storage), shape, contiguous_strides(shape), 0, dtype);
 }
 
@@ -457,7 +513,7 @@ Tensor Tensor::contiguous() const {
 
 Tensor Tensor::clone() const {
   require_defined("clone");
-  Tensor out = empty(shape_, dtype_, device());
+  Tensor out = uninitialized(shape_, dtype_, device());
   out.copy_from(*this);
   return out;
 }
@@ -474,7 +530,7 @@ Tensor Tensor::to(Device device_to) const {
 Tensor Tensor::to(DType dtype_to) const {
   require_defined("to");
   if (dtype_to == dtype_) return *this;
-  Tensor out = empty(shape_, dtype_to, device());
+  Tensor out = uninitialized(shape_, dtype_to, device());
   out.copy_from(*this);
   return out;
 }

@@ -87,7 +87,7 @@ Tensor binary(const Tensor& a, const Tensor& b, const char* op, Code code, F f) 
   (void)code;
   on_gpu(op, {&a, &b});
 #endif
-  Tensor out = Tensor::empty(shape, a.dtype());
+  Tensor out = Tensor::uninitialized(shape, a.dtype());
   const Tensor ab = a.broadcast_to(shape), bb = b.broadcast_to(shape);
   dispatch(a.dtype(), [&]<typename T>() {
     T* o = base<T>(out);
@@ -108,7 +108,7 @@ Tensor unary(const Tensor& a, const char* op, Code code, F f, double scalar = 0)
   (void)code;
   (void)scalar;
 #endif
-  Tensor out = Tensor::empty(a.shape(), a.dtype());
+  Tensor out = Tensor::uninitialized(a.shape(), a.dtype());
   dispatch(a.dtype(), [&]<typename T>() {
     T* o = base<T>(out);
     const T* pa = base<T>(a);
@@ -200,16 +200,19 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 #if AISYS_HAVE_CUDA
   if (on_gpu("where", {&cond, &a, &b})) return cuda_ops::where(cond, a, b, shape);
 #endif
-  const std::vector<double> c = cond.broadcast_to(shape).to_vector();  // row-major, like out
-  Tensor out = Tensor::empty(shape, a.dtype());
-  const Tensor ab = a.broadcast_to(shape), bb = b.broadcast_to(shape);
+  Tensor out = Tensor::uninitialized(shape, a.dtype());
+  const Tensor cb = cond.broadcast_to(shape), ab = a.broadcast_to(shape), bb = b.broadcast_to(shape);
   dispatch(a.dtype(), [&]<typename T>() {
     T* o = base<T>(out);
     const T* pa = base<T>(ab);
     const T* pb = base<T>(bb);
-    std::size_t i = 0;
-    for_each_offset3(shape, out.strides(), out.offset(), ab.strides(), ab.offset(), bb.strides(), bb.offset(),
-                     [&](std::int64_t oo, std::int64_t oa, std::int64_t ob) { o[oo] = c[i++] != 0 ? pa[oa] : pb[ob]; });
+    dispatch(cond.dtype(), [&]<typename C>() {
+      const C* pc = base<C>(cb);
+      for_each_offset4(shape, out.strides(), out.offset(), cb.strides(), cb.offset(), ab.strides(), ab.offset(),
+                       bb.strides(), bb.offset(), [&](std::int64_t oo, std::int64_t oc, std::int64_t oa, std::int64_t ob) {
+                         o[oo] = pc[oc] != 0 ? pa[oa] : pb[ob];
+                       });
+    });
   });
   return out;
 }

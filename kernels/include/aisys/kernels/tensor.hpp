@@ -49,7 +49,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op = "broadca
 // aligned), with cudaMalloc on a GPU (CUDA builds only: elsewhere "built without CUDA").
 class Storage {
  public:
-  Storage(std::size_t bytes, Device device);
+  // zeroed = false leaves CPU bytes as allocated (for outputs every element of which is written).
+  Storage(std::size_t bytes, Device device, bool zeroed = true);
   ~Storage();
   Storage(const Storage&) = delete;
   Storage& operator=(const Storage&) = delete;
@@ -69,6 +70,9 @@ class Tensor {
 
   // Creation (contiguous, row-major).
   static Tensor empty(const Shape& shape, DType dtype = DType::kFloat32, Device device = Device::cpu());
+  // Like empty() but the CPU bytes are not zeroed: for an op's output whose every element it
+  // writes (skips a memset per op).
+  static Tensor uninitialized(const Shape& shape, DType dtype = DType::kFloat32, Device device = Device::cpu());
   static Tensor zeros(const Shape& shape, DType dtype = DType::kFloat32, Device device = Device::cpu());
   static Tensor full(const Shape& shape, double value, DType dtype = DType::kFloat32, Device device = Device::cpu());
   static Tensor ones(const Shape& shape, DType dtype = DType::kFloat32, Device device = Device::cpu()) {
