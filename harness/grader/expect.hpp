@@ -6,7 +6,10 @@
 //    "total_no_gpu": 35,                      // optional: the exact total (only when no part is
 //                                             // "measured", whose points depend on the machine)
 //    "disallowed_symbol": "cblas_sgemm",      // optional: a disallowed symbol named in the grade
-//    "compile_failure": "cpu/1_naive.cpp"}    // optional: a file that must be reported as failing
+//    "compile_failure": "cpu/1_naive.cpp",    // optional: a file that must be reported as failing
+//    "timeout_s": 60}                         // optional: the per-part timeout CI grades this
+//                                             // variant with (harness/tests/grade_wrong.cmake;
+//                                             // 20 s otherwise)
 // EXPECT is exact points (a number), a status string ("measured": the part ran and recorded a
 // ratio and spread, points not asserted; "skipped"; "not implemented"; ...), or an object
 // {"points": N, "status": "...", "message": "substring"}. A part with cpu_features that this CPU
