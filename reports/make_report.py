@@ -11,10 +11,13 @@
 #                 lab 06 (pipeline-parallel scheduling) records, a table of the schedules run across
 #                 ranks with a Gantt chart of each (measured above simulated), and for the
 #                 simulated-only ones bubble and peak-memory tables and plots against the number of
-#                 micro-batches and a Gantt chart of every schedule at one m
+#                 micro-batches and a Gantt chart of every schedule at one m; for lab 02
+#                 (autograd) records, GFLOP/s per convolution layer as bars (im2col + GEMM against
+#                 oneDNN, under the single-thread FMA peak) instead of the rate-against-size plot,
+#                 a table of the framework's overhead in a training step and the training curves
 #   plots/*.png, plots/*.svg   one plot per (results file, lab, group, threads); four per
 #                 (results file, lab, group) of lab 08 records with details; lab 06's Gantt charts
-#                 and plots against m
+#                 and plots against m; lab 02's bar charts per convolution pass and training curves
 #   summary.md    the same tables in Markdown
 #   results.json  every input record merged into one file, for archiving
 #
@@ -98,6 +101,7 @@ def load_results(path):
                 path, i, _json_type(r)))
         check_sched_details(path, i, r)
         check_pipeline_fields(path, i, r)
+        check_autograd_fields(path, i, r)
     ctx = data.get("context")
     if ctx is not None and not isinstance(ctx, dict):
         raise InputError("%s: \"context\" is a JSON %s, expected an object" % (path, _json_type(ctx)))
@@ -264,6 +268,118 @@ def is_pipeline(rec):
 def is_pipeline_sim(rec):
     """A pipeline record that was only simulated: no measured time to tabulate or plot."""
     return is_pipeline(rec) and (rec.get("simulated") is True or num(rec.get("time_s")) is None)
+
+
+# Lab 02 (autograd) records, of three kinds, each recognised by its fields:
+#   - a convolution layer (case conv/PASS/LAYER, group conv-PASS): shape.layer names the layer and x
+#     is its index; rate and baseline.rate are the GFLOP/s of im2col + GEMM and of oneDNN;
+#   - the profile of one training step (cases overhead/... and step/...): details hold the numbers
+#     of AUTOGRAD_PROFILE (seconds per step inside forward kernels, backward rules, the optimizer
+#     and outside kernels, and the fractions);
+#   - a training run (case train/...): details hold a training curve per model (TRAIN_MODELS), each
+#     {"step": [...], "loss": [one per step], "eval_step": [...], "test_accuracy": [one per
+#     eval_step], "seconds", "final_test_accuracy"}, and batch_size, optimizer and lr.
+# Any field may be missing; present ones are checked below, so that a broken file is named, not half
+# drawn.
+CONV_SHAPE_NUMBERS = ("N", "C", "H", "W", "K", "R", "S", "stride", "padding")
+AUTOGRAD_PROFILE = ("steps", "step_s", "forward_kernels_s", "backward_rules_s", "optimizer_s",
+                    "kernel_calls_per_step", "outside_kernels_s", "kernel_fraction",
+                    "overhead_fraction")
+PROFILE_MARKERS = ("forward_kernels_s", "backward_rules_s", "outside_kernels_s", "kernel_fraction",
+                   "overhead_fraction")
+TRAIN_MODELS = (("cnn", "candidate"), ("mlp", "baseline"))  # details key, role in the record
+CURVE_LISTS = (("step", "loss"), ("eval_step", "test_accuracy"))  # (x list, y list of its length)
+CURVE_NUMBERS = ("seconds", "final_test_accuracy")
+TRAIN_NUMBERS = ("batch_size", "lr")
+
+
+def check_autograd_fields(path, i, rec):
+    """Raise InputError when records[i] is a lab 02 record (a convolution layer, a step profile or a
+    training run) whose lab 02 fields have the wrong shape.
+
+    Numbers may be null (NaN is written as null), except the steps of a curve; a curve's loss list
+    must hold one value per step and its test_accuracy list one per eval_step."""
+    where = "%s: records[%d]" % (path, i)
+    if is_conv_layer(rec):
+        shape = rec["shape"]
+        if not isinstance(shape["layer"], str):
+            raise InputError("%s.shape.layer is a JSON %s, expected the layer's name (a string)" % (
+                where, _json_type(shape["layer"])))
+        for k in CONV_SHAPE_NUMBERS:
+            if k in shape and not _number_or_null(shape[k]):
+                raise InputError("%s.shape.%s is a JSON %s, expected a number" % (
+                    where, k, _json_type(shape[k])))
+        if "x" in rec and not _number_or_null(rec["x"]):
+            raise InputError("%s.x is a JSON %s, expected the layer's index (a number)" % (
+                where, _json_type(rec["x"])))
+    details = rec.get("details")
+    if not isinstance(details, dict):
+        return
+    if is_autograd_profile(rec):
+        for k in AUTOGRAD_PROFILE:
+            if k in details and not _number_or_null(details[k]):
+                raise InputError("%s.details.%s is a JSON %s, expected a number" % (
+                    where, k, _json_type(details[k])))
+    if is_training(rec):
+        for k in TRAIN_NUMBERS:
+            if k in details and not _number_or_null(details[k]):
+                raise InputError("%s.details.%s is a JSON %s, expected a number" % (
+                    where, k, _json_type(details[k])))
+        if "optimizer" in details and not isinstance(details["optimizer"], str):
+            raise InputError("%s.details.optimizer is a JSON %s, expected a string" % (
+                where, _json_type(details["optimizer"])))
+        for model, _role in TRAIN_MODELS:
+            if model in details:
+                _check_curve("%s.details.%s" % (where, model), details[model])
+
+
+def _check_curve(where, curve):
+    if not isinstance(curve, dict):
+        raise InputError("%s is a JSON %s, expected an object with \"step\", \"loss\", "
+                         "\"eval_step\" and \"test_accuracy\" lists" % (where, _json_type(curve)))
+    for xs, ys in CURVE_LISTS:
+        for k in (xs, ys):
+            if k in curve and not isinstance(curve[k], list):
+                raise InputError("%s.%s is a JSON %s, expected a list of numbers" % (
+                    where, k, _json_type(curve[k])))
+        for j, v in enumerate(curve.get(xs) or []):
+            if num(v) is None:
+                raise InputError("%s.%s[%d] is %s, expected a number" % (
+                    where, xs, j, "a JSON " + _json_type(v) if _json_type(v) != "number"
+                    else "not finite"))
+        for j, v in enumerate(curve.get(ys) or []):
+            if not _number_or_null(v):
+                raise InputError("%s.%s[%d] is a JSON %s, expected a number" % (
+                    where, ys, j, _json_type(v)))
+        if ys in curve and xs not in curve:
+            raise InputError("%s has a \"%s\" list but no \"%s\" list saying where its values "
+                             "were taken" % (where, ys, xs))
+        if ys in curve and len(curve[ys]) != len(curve[xs]):
+            n = len(curve[ys])
+            raise InputError("%s.%s has %d value%s, expected %d (one per entry of %s)" % (
+                where, ys, n, "" if n == 1 else "s", len(curve[xs]), xs))
+    for k in CURVE_NUMBERS:
+        if k in curve and not _number_or_null(curve[k]):
+            raise InputError("%s.%s is a JSON %s, expected a number" % (
+                where, k, _json_type(curve[k])))
+
+
+def is_conv_layer(rec):
+    """Whether a record is a lab 02 convolution layer: its shape names the layer (shape.layer)."""
+    shape = rec.get("shape")
+    return isinstance(shape, dict) and "layer" in shape
+
+
+def is_autograd_profile(rec):
+    """Whether a record's details hold lab 02's profile of a training step."""
+    details = rec.get("details")
+    return isinstance(details, dict) and any(k in details for k in PROFILE_MARKERS)
+
+
+def is_training(rec):
+    """Whether a record's details hold lab 02's training curves (a "cnn" or "mlp" curve)."""
+    details = rec.get("details")
+    return isinstance(details, dict) and any(m in details for m, _role in TRAIN_MODELS)
 
 
 def _number_or_null(v):
@@ -892,6 +1008,77 @@ def memory_table(recs):
                        "peak_activations" in r], _memory_cell)
 
 
+
+# Lab 02 (autograd): the framework's overhead in one training step, from a step profile's details
+# (seconds per step, averaged over the profiled steps).
+PROFILE_HEADERS = ["part of the step", "time per step", "fraction of the step"]
+PROFILE_ROWS = (("step_s", "whole step"),
+                ("forward_kernels_s", "forward kernels (the ops)"),
+                ("backward_rules_s", "backward rules"),
+                ("optimizer_s", "optimizer update"),
+                ("outside_kernels_s", "outside kernels (the framework's overhead)"))
+PROFILE_NOTE = ("Seconds per training step, averaged over the profiled steps: inside the forward "
+                "ops' kernels, inside the backward rules, in the optimizer's update, and outside "
+                "all of them (building the graph, the engine's bookkeeping: the framework's "
+                "overhead); fraction = that time / the whole step. The overhead fraction is the "
+                "last row's fraction, 1 − kernel_fraction.")
+
+
+def profile_records(records):
+    """The records whose profile table is shown: the metric records with a step profile
+    (overhead/...), else the timed ones (step/...) when no metric record has one."""
+    recs = [r for r in records if is_autograd_profile(r)]
+    metric = [r for r in recs if is_metric(r)]
+    return metric or recs
+
+
+def profile_rows(rec):
+    """[(part of the step, time, fraction of the step)] of one record's step profile."""
+    d = obj(rec.get("details"))
+    step = num(d.get("step_s"))
+    rows = []
+    for k, label in PROFILE_ROWS:
+        t = num(d.get(k))
+        if k == "step_s":
+            frac = 1.0 if t is not None else None
+        elif k == "outside_kernels_s" and num(d.get("overhead_fraction")) is not None:
+            frac = num(d.get("overhead_fraction"))
+        else:
+            frac = t / step if t is not None and step else None
+        if t is None and frac is None:
+            continue
+        rows.append([label, fmt_time(t), fmt_fixed(frac, 3)])
+    return rows
+
+
+def profile_note(rec, records):
+    """What the table's numbers come from: profiled steps, kernel calls, the overhead fraction, and
+    the timed step against its baseline (a record of the same batch whose details hold a profile
+    and a time)."""
+    d = obj(rec.get("details"))
+    bits = []
+    if num(d.get("steps")) is not None:
+        bits.append("%s profiled steps" % fmt_count(d.get("steps")))
+    if num(d.get("kernel_calls_per_step")) is not None:
+        bits.append("%s kernel calls per step" % fmt_num(d.get("kernel_calls_per_step")))
+    if num(d.get("overhead_fraction")) is not None:
+        bits.append("overhead fraction %.3f" % num(d.get("overhead_fraction")))
+    elif num(d.get("kernel_fraction")) is not None:
+        bits.append("kernel fraction %.3f" % num(d.get("kernel_fraction")))
+    line = "%s: %s." % (text(rec.get("case")) or "step profile", ", ".join(bits)) if bits else ""
+    for r in records:
+        base = obj(r.get("baseline"))
+        if r is rec or not is_autograd_profile(r) or num(r.get("time_s")) is None:
+            continue
+        timed = "Timed %s: %s per step" % (text(r.get("case")), fmt_time(r.get("time_s")))
+        if num(base.get("time_s")) is not None:
+            timed += " against %s for %s" % (fmt_time(base.get("time_s")),
+                                             text(base.get("name")) or "its baseline")
+        if fmt_ratio(r):
+            timed += " (ratio %s)" % fmt_ratio(r)
+        line += (" " if line else "") + timed + "."
+    return (line + " " if line else "") + PROFILE_NOTE
+
 def md_cell(s):
     return (text(s).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
             .replace("<", "&lt;").replace(">", "&gt;"))
@@ -928,9 +1115,12 @@ def _looks_numeric(s):
 
 
 def plot_groups(records, ctx):
-    """{(lab, group, threads, unit): [records]} for records that have a rate and a size x."""
+    """{(lab, group, threads, unit): [records]} for records that have a rate and a size x (not
+    lab 02's convolution layers, whose x is a layer index)."""
     groups = {}
     for rec in records:
+        if is_conv_layer(rec):
+            continue  # x is a layer index, not a size: conv_groups' bar charts show these
         value, unit = rate_of(rec)
         if value is None or num(rec.get("x")) is None or value <= 0 or num(rec.get("x")) <= 0:
             continue
@@ -1433,6 +1623,225 @@ def make_sim_plot(plt, kind, key, recs, ctx, plot_dir, stem):
     return save_plot(plt, fig, plot_dir, stem)
 
 
+# Lab 02 plots: per pass, GFLOP/s per convolution layer as grouped bars (im2col + GEMM against
+# oneDNN) with the measured single-thread FMA peak; and the training curves of a training run.
+
+CONV_CANDIDATE = "im2col + GEMM"
+MOVING_AVERAGE_STEPS = 50
+
+
+def conv_groups(records, ctx):
+    """{(lab, group, threads): [convolution-layer records with a rate or a baseline rate]}."""
+    groups = {}
+    for rec in records:
+        if not is_conv_layer(rec):
+            continue
+        value, base = rate_of(rec)[0], rate_of(obj(rec.get("baseline")))[0]
+        if (value is None or value <= 0) and (base is None or base <= 0):
+            continue
+        key = (record_lab(rec, ctx), text(rec.get("group")) or "(no group)", threads_of(rec))
+        groups.setdefault(key, []).append(rec)
+    return groups
+
+
+def conv_layer_name(rec):
+    return text(obj(rec.get("shape")).get("layer")) or text(rec.get("case")) or "(unnamed layer)"
+
+
+def conv_unit(recs):
+    """The unit of a group's rates (the candidates', else the baseline's)."""
+    units = [rate_of(r)[1] for r in recs] + [rate_of(obj(r.get("baseline")))[1] for r in recs]
+    return next((u for u in units if u), "")
+
+
+def conv_peak(ctx, key, recs):
+    """The single-thread FP32 FMA peak to draw over a group's bars: the value of
+    context.ceilings.fp32_peak_gflops_1thread when the records ran on one thread and their rates are
+    GFLOP/s; else None."""
+    peak = num(obj(obj(obj(ctx.get("ceilings")).get("fp32_peak_gflops_1thread"))).get("value"))
+    if peak is None or peak <= 0 or key[2] != 1 or conv_unit(recs) != "GFLOP/s":
+        return None
+    return peak
+
+
+def make_conv_plot(plt, key, recs, ctx, plot_dir, stem):
+    """Grouped bars of GFLOP/s per layer, one bar per candidate (part and impl) and one for the
+    baseline (median per layer), layers in x order, with the measured single-thread FP32 FMA peak
+    (context.ceilings.fp32_peak_gflops_1thread) as a horizontal line when the records ran on one
+    thread and the context has it. Returns the two file names."""
+    lab, group, threads = key
+    order = {}
+    for idx, rec in enumerate(recs):
+        x = num(rec.get("x"))
+        name = conv_layer_name(rec)
+        order[name] = min(order.get(name, (math.inf, idx)), (x if x is not None else math.inf, idx))
+    layers = sorted(order, key=lambda n: order[n])
+    parts = {text(r.get("part")) for r in recs}
+    cands, bases = {}, {}
+    for rec in recs:
+        label = CONV_CANDIDATE + (" " + text(rec.get("part")) if len(parts) > 1 else "")
+        if text(rec.get("impl")):
+            label += " (%s)" % text(rec.get("impl"))
+        value = rate_of(rec)[0]
+        if value is not None and value > 0:
+            cands.setdefault(label, {}).setdefault(conv_layer_name(rec), []).append(value)
+        b = rate_of(obj(rec.get("baseline")))[0]
+        if b is not None and b > 0:
+            bases.setdefault(conv_layer_name(rec), []).append(b)
+    series = [(label, {n: _median(v) for n, v in per.items()}, "C%d" % (k % 10))
+              for k, (label, per) in enumerate(cands.items())]
+    if bases:
+        names = sorted({text(obj(r.get("baseline")).get("name")) for r in recs} - {""})
+        series.append(((", ".join(names) or "baseline") + " (baseline)" +
+                       (", median per layer" if len(cands) > 1 else ""),
+                       {n: _median(v) for n, v in bases.items()}, "#555555"))
+    unit = conv_unit(recs)
+
+    fig, ax = plt.subplots(figsize=(10.5, 5.2))
+    width = 0.8 / len(series)
+    top = 0.0
+    for k, (label, values, colour) in enumerate(series):
+        xs = [j - 0.4 + width * (k + 0.5) for j, n in enumerate(layers) if n in values]
+        ys = [values[n] for n in layers if n in values]
+        ax.bar(xs, ys, width=width * 0.92, color=colour, label=label)
+        for x, y in zip(xs, ys):
+            ax.text(x, y, fmt_num(y, 3), ha="center", va="bottom", fontsize=7)
+        top = max([top] + ys)
+    peak = conv_peak(ctx, key, recs)
+    if peak is not None:
+        origin = ceiling_origin(obj(ctx.get("ceilings"))["fp32_peak_gflops_1thread"])
+        ax.axhline(peak, color="red", linestyle=":", linewidth=2.0,
+                   label="single-thread FP32 FMA peak (%s): %s GFLOP/s" % (
+                       origin if origin != "not stated" else "origin not stated", fmt_num(peak)))
+        top = max(top, peak)
+    ax.set_xticks(range(len(layers)))
+    ax.set_xticklabels(layers, rotation=20, ha="right")
+    ax.set_xlim(-0.6, len(layers) - 0.4)
+    ax.set_ylim(0, (top or 1) * 1.1)
+    ax.set_xlabel("layer (resnet-RxS[sSTRIDE]-cC-H: kernel, stride, input channels, input "
+                  "height = width)")
+    ax.set_ylabel("rate (%s)" % (unit or "unit not recorded"))
+    cpu = text(obj(ctx.get("cpu")).get("model")) or "unknown CPU"
+    ax.set_title("Lab %s, %s, %s thread%s: rate per layer\n%s" % (
+        lab or "?", group, text(threads) or "?", "" if threads == 1 else "s", cpu), fontsize=11)
+    ax.grid(True, axis="y", alpha=0.35)
+    ax.set_axisbelow(True)
+    ax.legend(fontsize=8.5, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    return save_plot(plt, fig, plot_dir, stem)
+
+
+def training_curves(rec):
+    """[(label, curve)] of a training record: the candidate's curve, then the baseline's."""
+    details = obj(rec.get("details"))
+    base = text(obj(rec.get("baseline")).get("name"))
+    out = []
+    for model, role in TRAIN_MODELS:
+        curve = details.get(model)
+        if isinstance(curve, dict):
+            name = base if role == "baseline" and base and base.startswith(model) else model
+            out.append(("%s (%s)" % (name, role), curve))
+    return out
+
+
+def curve_points(curve, xs, ys):
+    """[(x, y)] of one curve's lists xs and ys (load_results has checked their lengths); null y
+    values are left out."""
+    pts = []
+    for x, y in zip(curve.get(xs) or [], curve.get(ys) or []):
+        if num(x) is not None and num(y) is not None:
+            pts.append((num(x), num(y)))
+    return pts
+
+
+def moving_average(pts, window):
+    """The mean of the `window` values centred on each point (fewer at the two ends), so that the
+    smoothed curve does not lag behind the raw one."""
+    prefix = [0.0]
+    for _x, y in pts:
+        prefix.append(prefix[-1] + y)
+    out = []
+    for j, (x, _y) in enumerate(pts):
+        lo, hi = max(0, j - window // 2), min(len(pts), j - window // 2 + window)
+        out.append((x, (prefix[hi] - prefix[lo]) / (hi - lo)))
+    return out
+
+
+def final_accuracy(curve):
+    """A curve's final test accuracy: final_test_accuracy, else its last test_accuracy value."""
+    v = num(curve.get("final_test_accuracy"))
+    if v is None:
+        pts = curve_points(curve, "eval_step", "test_accuracy")
+        v = pts[-1][1] if pts else None
+    return v
+
+
+def training_setup(rec):
+    """'batch 64, adam, lr 0.001' from a training record's details ('' when none is recorded)."""
+    d = obj(rec.get("details"))
+    bits = []
+    if num(d.get("batch_size")) is not None:
+        bits.append("batch %s" % fmt_count(d.get("batch_size")))
+    if text(d.get("optimizer")):
+        bits.append(text(d.get("optimizer")))
+    if num(d.get("lr")) is not None:
+        bits.append("lr %s" % fmt_num(d.get("lr")))
+    return ", ".join(bits)
+
+
+def training_summary(rec):
+    """'cnn (candidate) 0.900 in 55.2 s, ...': each model's final test accuracy and seconds."""
+    bits = []
+    for label, curve in training_curves(rec):
+        acc, secs = final_accuracy(curve), num(curve.get("seconds"))
+        if acc is None and secs is None:
+            continue
+        bits.append("%s %s%s" % (label, "%.3f" % acc if acc is not None else "(no accuracy)",
+                                 " in %s" % fmt_duration(secs) if secs is not None else ""))
+    return ", ".join(bits)
+
+
+def make_training_plot(plt, key, rec, ctx, plot_dir, stem):
+    """Two panels: training loss against step (the moving average over MOVING_AVERAGE_STEPS steps
+    centred on each step, the raw per-step loss faint behind it) and test accuracy against step, one
+    colour per model. Returns the two file names, or None when no curve has any points."""
+    lab, _group = key
+    curves = [(label, curve_points(c, "step", "loss"),
+               curve_points(c, "eval_step", "test_accuracy"), c)
+              for label, c in training_curves(rec)]
+    if not any(loss or acc for _l, loss, acc, _c in curves):
+        return None
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(12.5, 4.8))
+    for k, (label, loss, acc, curve) in enumerate(curves):
+        colour = "C%d" % (k % 10)
+        if loss:
+            ax_loss.plot([p[0] for p in loss], [p[1] for p in loss], color=colour, alpha=0.22,
+                         linewidth=0.7)
+            avg = moving_average(loss, MOVING_AVERAGE_STEPS)
+            ax_loss.plot([p[0] for p in avg], [p[1] for p in avg], color=colour, linewidth=1.8,
+                         label=label)
+        if acc:
+            final = final_accuracy(curve)
+            ax_acc.plot([p[0] for p in acc], [p[1] for p in acc], "-o", color=colour,
+                        markersize=4, linewidth=1.6,
+                        label=label + (": final %.3f" % final if final is not None else ""))
+    ax_loss.set_xlabel("training step")
+    ax_loss.set_ylabel("training loss (moving average over %d steps)" % MOVING_AVERAGE_STEPS)
+    ax_loss.set_ylim(bottom=0)
+    ax_loss.set_title("training loss", fontsize=10, loc="left")
+    ax_acc.set_xlabel("training step")
+    ax_acc.set_ylabel("test accuracy")
+    ax_acc.set_title("test accuracy", fontsize=10, loc="left")
+    for ax in (ax_loss, ax_acc):
+        ax.set_xlim(left=0)
+        ax.grid(True, alpha=0.35)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8.5, loc="best")
+    setup = training_setup(rec)
+    fig.suptitle("Lab %s, %s%s" % (lab or "?", text(rec.get("case")) or "training",
+                                   ": " + setup if setup else ""), fontsize=11)
+    return save_plot(plt, fig, plot_dir, stem)
+
+
 # --------------------------------------------------------------------------------------------------
 # The report
 
@@ -1536,10 +1945,28 @@ def build_report(sources, out_tmp, title):
 
         # Plots
         groups = plot_groups(records, ctx)
-        if groups:
+        convs = conv_groups(records, ctx)
+        if groups or convs:
             body.append("<h3>Plots</h3>")
             md += ["### Plots", ""]
-        for key, recs in groups.items():
+        # In the order of the records: rate against x per (lab, group, threads), and for lab 02's
+        # convolution layers, GFLOP/s per layer as bars instead
+        first = {id(r): n for n, r in enumerate(records)}
+        plots = sorted([(first[id(recs[0])], "rate", key, recs) for key, recs in groups.items()] +
+                       [(first[id(recs[0])], "conv", key, recs) for key, recs in convs.items()],
+                       key=lambda p: p[0])
+        for _n, kind, key, recs in plots:
+            if kind == "conv":
+                lab, group, threads = key
+                stem = claim_stem(slug("%d-lab%s-%s-t%s-layers" % (i, lab, group, text(threads))))
+                files = make_conv_plot(plt, key, recs, ctx, plot_dir, stem)
+                bases = sorted({text(obj(r.get("baseline")).get("name")) for r in recs} - {""})
+                cap = "Lab %s, group %s, %s thread(s): rate per layer, %s against %s" % (
+                    lab, group, text(threads), CONV_CANDIDATE, ", ".join(bases) or "the baseline")
+                if conv_peak(ctx, key, recs) is not None:
+                    cap += "; dotted red line: the single-thread FP32 FMA peak"
+                add_figure(files, cap)
+                continue
             lab, group, threads, unit = key
             stem = claim_stem(slug("%d-lab%s-%s-t%s" % (i, lab, group, text(threads))))
             png, svg = make_plot(plt, key, recs, ctx, plot_dir, stem)
@@ -1562,6 +1989,41 @@ def build_report(sources, out_tmp, title):
                         '<a href="plots/%s">PNG</a> · <a href="plots/%s">SVG</a></figcaption>'
                         '</figure>' % (e(png), e(cap), e(cap), e(png), e(svg)))
             md += ["![%s](plots/%s) ([SVG](plots/%s))" % (cap, png, svg), ""]
+
+        # Lab 02 (autograd): the framework's overhead in a training step, and training curves
+        profiles = profile_records(records)
+        trainings = [r for r in records if is_training(r) and is_metric(r)]
+        for r in profiles:
+            lab = record_lab(r, ctx)
+            heading = "Lab %s: framework overhead (%s)" % (lab, text(r.get("case")) or "step")
+            rows = profile_rows(r)
+            body.append("<h3>%s</h3>" % e(heading))
+            md += ["### " + heading, ""]
+            if rows:
+                body.append(html_table(PROFILE_HEADERS, rows, numeric_from=1))
+                md += [md_table(PROFILE_HEADERS, rows), ""]
+            note = profile_note(r, records)
+            body.append('<p class="note">%s</p>' % e(note))
+            md += [note, ""]
+        for r in trainings:
+            lab, case = record_lab(r, ctx), text(r.get("case")) or "training"
+            heading = "Lab %s: training curves (%s)" % (lab, case)
+            body.append("<h3>%s</h3>" % e(heading))
+            md += ["### " + heading, ""]
+            stem = claim_stem(slug("%d-lab%s-%s-curves" % (i, lab, case)))
+            files = make_training_plot(plt, (lab, text(r.get("group"))), r, ctx, plot_dir, stem)
+            summary, setup = training_summary(r), training_setup(r)
+            cap = ("Lab %s, %s: training loss against step (moving average over %d steps "
+                   "centred on each step, the raw per-step loss faint behind it) and test "
+                   "accuracy against step, per model" % (lab, case, MOVING_AVERAGE_STEPS))
+            line = "Final test accuracy: %s" % summary if summary else ""
+            if setup:
+                line += ("; " if line else "") + setup
+            if files is not None:
+                add_figure(files, cap + (". " + line if line else ""))
+            elif line:
+                body.append('<p class="note">%s.</p>' % e(line))
+                md += [line + ".", ""]
 
         # Lab 08 (cluster scheduling): a policy table and four plots per group, from the details
         for key, recs in sched_groups(records, ctx).items():

@@ -29,6 +29,7 @@ WRONG_SCHEMA = os.path.join(FIX, "wrong-schema.json")
 README = os.path.join(FIX, "README-lab01.md")
 LAB08 = os.path.join(FIX, "lab08-sched.json")
 LAB06 = os.path.join(FIX, "lab06-pipeline.json")
+LAB02 = os.path.join(FIX, "lab02-autograd.json")
 
 
 def run(script, *args):
@@ -458,6 +459,166 @@ class Lab06ReportTest(unittest.TestCase):
 
 
 
+class Lab02ReportTest(unittest.TestCase):
+    """Lab 02 (autograd) records: GFLOP/s per convolution layer as bars instead of the
+    rate-against-x plot, the framework-overhead table from the step profile, and the training
+    curves."""
+
+    PASSES = ("forward", "backward-data", "backward-weights")
+    LAYERS = ("resnet-7x7s2-c3-224", "resnet-3x3-c64-56")
+    PLOTS = tuple("1-lab02-conv-%s-t1-layers" % p for p in PASSES) + (
+        "1-lab02-step-t1", "1-lab02-train-cnn-fashion-mnist-curves")
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="aisys-report-lab02-")
+        cls.out = os.path.join(cls.tmp, "report")
+        cls.proc = run(MAKE_REPORT, "--out", cls.out, LAB02)
+        with open(LAB02) as f:
+            cls.lab02 = json.load(f)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def read(self, name):
+        with open(os.path.join(self.out, name), encoding="utf-8") as f:
+            return f.read()
+
+    def svg(self, stem):
+        with open(os.path.join(self.out, "plots", stem + ".svg"), encoding="utf-8") as f:
+            return f.read()
+
+    def test_fixture_renders(self):
+        self.assertEqual(self.proc.returncode, 0, self.proc.stderr)
+        self.assertEqual(self.proc.stderr, "")
+        # Two layers x three passes, the overhead and step records, one training run.
+        cases = [r["case"] for r in self.lab02["records"]]
+        self.assertEqual(cases[:6], ["conv/%s/%s" % (p, l) for l in self.LAYERS
+                                     for p in self.PASSES])
+        self.assertEqual(cases[6:], ["overhead/mlp-b256", "step/mlp-b256",
+                                     "train/cnn-fashion-mnist"])
+        self.assertEqual([r["x"] for r in self.lab02["records"][:6]], [0, 0, 0, 1, 1, 1])
+        self.assertEqual(os.listdir(self.tmp), ["report"])
+
+    def test_plot_files(self):
+        plots = sorted(os.listdir(os.path.join(self.out, "plots")))
+        self.assertEqual(plots, sorted(s + ext for s in self.PLOTS for ext in (".png", ".svg")))
+        page = self.read("index.html")
+        md = self.read("summary.md")
+        for stem in self.PLOTS:
+            with open(os.path.join(self.out, "plots", stem + ".png"), "rb") as f:
+                self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n", stem)
+            self.assertIn("<svg", self.svg(stem), stem)
+            self.assertIn('<img src="plots/%s.png"' % stem, page)
+            self.assertIn('href="plots/%s.svg"' % stem, page)
+            self.assertIn("(plots/%s.png)" % stem, md)
+
+    def test_conv_plot_replaces_the_generic_one(self):
+        plots = os.listdir(os.path.join(self.out, "plots"))
+        page = self.read("index.html")
+        for p in self.PASSES:
+            # No rate-against-x plot for the conv groups (x is a layer index there) ...
+            self.assertNotIn("1-lab02-conv-%s-t1.png" % p, plots)
+            self.assertNotIn("conv-%s, 1 thread(s): rate against" % p, page)
+            # ... but bars per layer, im2col + GEMM against oneDNN, under the FMA peak.
+            svg = self.svg("1-lab02-conv-%s-t1-layers" % p)
+            for label in self.LAYERS + ("im2col + GEMM (reference)", "onednn (baseline)",
+                                        "single-thread FP32 FMA peak (measured): 246.5 GFLOP/s",
+                                        "rate per layer"):
+                self.assertIn(label, svg, (p, label))
+            self.assertNotIn("log2 scale", svg)
+            self.assertIn("group conv-%s, 1 thread(s): rate per layer, im2col + GEMM against "
+                          "onednn; dotted red line: the single-thread FP32 FMA peak" % p, page)
+        # Bar labels carry the rates: forward on the first layer, 61.3 against oneDNN's 118.4.
+        forward = self.svg("1-lab02-conv-forward-t1-layers")
+        self.assertIn("61.3", forward)
+        self.assertIn("118", forward)
+        # The step record (x = batch size) keeps its rate-against-x plot.
+        self.assertIn("rate against batch", page)
+        # Plots in the order of the records: the conv passes first, then the step.
+        order = [page.index('<img src="plots/%s.png"' % s) for s in self.PLOTS]
+        self.assertEqual(order, sorted(order))
+
+    def overhead_table(self):
+        page = self.read("index.html")
+        heading = "<h3>Lab 02: framework overhead (overhead/mlp-b256)</h3>"
+        self.assertIn(heading, page)
+        table = page.split(heading, 1)[1].split("</table>")[0].split("<tbody>", 1)[1]
+        return [[html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+                for row in re.findall(r"<tr>(.*?)</tr>", table)]
+
+    def test_overhead_table(self):
+        self.assertEqual(self.overhead_table(), [
+            ["whole step", "2.14 ms", "1.000"],
+            ["forward kernels (the ops)", "912 µs", "0.426"],
+            ["backward rules", "1.051 ms", "0.491"],
+            ["optimizer update", "151 µs", "0.071"],
+            ["outside kernels (the framework's overhead)", "26 µs", "0.012"]])
+        page = html.unescape(self.read("index.html"))
+        self.assertIn("overhead/mlp-b256: 20 profiled steps, 24 kernel calls per step, overhead "
+                      "fraction 0.012.", page)
+        self.assertIn("Timed step/mlp-b256: 2.151 ms per step against 1.874 ms for "
+                      "hand-written-step (ratio 0.87 ± 0.01).", page)
+        # One table only: the step record's details are the same profile.
+        self.assertNotIn("framework overhead (step/mlp-b256)", page)
+        md = self.read("summary.md")
+        self.assertIn("### Lab 02: framework overhead (overhead/mlp-b256)", md)
+        self.assertIn("| outside kernels (the framework's overhead) | 26 µs | 0.012 |", md)
+
+    def test_training_curves(self):
+        svg = self.svg("1-lab02-train-cnn-fashion-mnist-curves")
+        for label in ("cnn (candidate)", "mlp-784-256-10 (baseline)", "final 0.823",
+                      "final 0.795", "training loss (moving average over 50 steps)",
+                      "test accuracy", "training step", "batch 64, adam, lr 0.001"):
+            self.assertIn(label, svg, label)
+        page = self.read("index.html")
+        md = self.read("summary.md")
+        self.assertIn("<h3>Lab 02: training curves (train/cnn-fashion-mnist)</h3>", page)
+        for doc in (page, md):
+            self.assertIn("moving average over 50 steps centred on each step", doc)
+            self.assertIn("Final test accuracy: cnn (candidate) 0.823 in 5.52 s, mlp-784-256-10 "
+                          "(baseline) 0.795 in 1.21 s; batch 64, adam, lr 0.001", doc)
+
+    def test_record_tables(self):
+        md = self.read("summary.md")
+        timed = md.split("### Timed records", 1)[1].split("### Metric records", 1)[0]
+        metric = md.split("### Metric records", 1)[1]
+        for rec in self.lab02["records"]:
+            self.assertIn("| %s |" % rec["case"], metric if "metric" in rec else timed)
+        row = next(l for l in timed.splitlines()
+                   if l.startswith("| conv/forward/resnet-7x7s2-c3-224 |"))
+        self.assertIn("| 61.3 GFLOP/s | onednn | 118.4 GFLOP/s | 0.52 ± 0.01 |", row)
+        row = next(l for l in metric.splitlines() if l.startswith("| train/cnn-fashion-mnist |"))
+        self.assertIn("| test_accuracy | 0.8231 | fraction | higher | mlp-784-256-10 | 0.7954 |",
+                      row)
+
+    def test_other_labs_unchanged(self):
+        # Beside lab 01's file: lab 01's plots are the same as on their own; lab 02's get prefix 2.
+        out = os.path.join(self.tmp, "mixed")
+        alone = os.path.join(self.tmp, "alone")
+        try:
+            self.assertEqual(run(MAKE_REPORT, "--out", alone, CPU).returncode, 0)
+            proc = run(MAKE_REPORT, "--out", out, CPU, LAB02)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            plots = os.listdir(os.path.join(out, "plots"))
+            self.assertEqual(sorted(p for p in plots if p.startswith("1-")),
+                             sorted(os.listdir(os.path.join(alone, "plots"))))
+            self.assertEqual(sorted(p for p in plots if p.startswith("2-")),
+                             sorted("2" + s[1:] + ext for s in self.PLOTS
+                                    for ext in (".png", ".svg")))
+            with open(os.path.join(out, "index.html"), encoding="utf-8") as f:
+                page = f.read()
+            # The lab 01 file's section has no lab 02 section.
+            first = page.split('<h2 id="source-2">', 1)[0]
+            self.assertNotIn("framework overhead", first)
+            self.assertNotIn("training curves", first)
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
+            shutil.rmtree(alone, ignore_errors=True)
+
+
+
 class ModelPlotTest(unittest.TestCase):
     """Records with a model's predicted_time_s (lab 05's alpha-beta model): a measured-against-model
     plot per group, whose crossover marks follow the measured times."""
@@ -649,6 +810,106 @@ class MakeReportErrorsTest(unittest.TestCase):
         plots = sorted(p for p in os.listdir(os.path.join(self.out, "plots")) if p.endswith(".png"))
         self.assertEqual(plots, ["1-lab06-runtime-zb-h1-p4-m8-gantt.png", "1-lab06-sim-p4-bubble.png",
                                  "1-lab06-sim-p4-gantt-m8.png", "1-lab06-sim-p4-memory.png"])
+
+    def broken_lab02(self, edit):
+        """A copy of the lab 02 fixture changed by edit(records), written into the temp folder."""
+        with open(LAB02) as f:
+            data = json.load(f)
+        edit(data["records"])
+        bad = os.path.join(self.tmp, "bad-lab02.json")
+        with open(bad, "w") as f:
+            json.dump(data, f)
+        return bad
+
+    def test_lab02_loss_shorter_than_steps(self):
+        bad = self.broken_lab02(lambda recs: recs[8]["details"]["cnn"]["loss"].pop())
+        self.check_rejected(bad, "records[8].details.cnn.loss has 199 values, expected 200 (one "
+                                 "per entry of step)")
+        self.assertEqual(os.listdir(self.tmp), ["bad-lab02.json"])
+
+    def test_lab02_broken_fields(self):
+        def accuracy_longer(recs):
+            recs[8]["details"]["mlp"]["test_accuracy"].append(0.8)
+
+        def curve_list(recs):
+            recs[8]["details"]["mlp"] = [0.1, 0.2]
+
+        def step_text(recs):
+            recs[8]["details"]["cnn"]["eval_step"][2] = "75"
+
+        def loss_text(recs):
+            recs[8]["details"]["cnn"]["loss"][5] = "nan"
+
+        def loss_without_steps(recs):
+            del recs[8]["details"]["cnn"]["step"]
+
+        def seconds_text(recs):
+            recs[8]["details"]["cnn"]["seconds"] = "5 s"
+
+        def optimizer_number(recs):
+            recs[8]["details"]["optimizer"] = 1
+
+        def profile_text(recs):
+            recs[6]["details"]["outside_kernels_s"] = "26 us"
+
+        def layer_number(recs):
+            recs[3]["shape"]["layer"] = 1
+
+        def x_text(recs):
+            recs[0]["x"] = "first"
+
+        for edit, reason in (
+                (accuracy_longer, "records[8].details.mlp.test_accuracy has 9 values, expected 8 "
+                                  "(one per entry of eval_step)"),
+                (curve_list, "records[8].details.mlp is a JSON array, expected an object"),
+                (step_text, "records[8].details.cnn.eval_step[2] is a JSON string, expected a "
+                            "number"),
+                (loss_text, "records[8].details.cnn.loss[5] is a JSON string, expected a number"),
+                (loss_without_steps, "records[8].details.cnn has a \"loss\" list but no \"step\" "
+                                     "list"),
+                (seconds_text, "records[8].details.cnn.seconds is a JSON string"),
+                (optimizer_number, "records[8].details.optimizer is a JSON number, expected a "
+                                   "string"),
+                (profile_text, "records[6].details.outside_kernels_s is a JSON string, expected a "
+                               "number"),
+                (layer_number, "records[3].shape.layer is a JSON number, expected the layer's "
+                               "name"),
+                (x_text, "records[0].x is a JSON string, expected the layer's index")):
+            self.check_rejected(self.broken_lab02(edit), reason)
+
+    def test_lab02_missing_fields_still_render(self):
+        # Older files may lack any field: no ceilings (no peak line), a curve without test
+        # accuracy, null losses, a profile without the optimizer's time, a conv record without a
+        # baseline rate.
+        def strip(recs):
+            del recs[0]["baseline"]["rate"]
+            del recs[6]["details"]["optimizer_s"]
+            cnn = recs[8]["details"]["cnn"]
+            for k in ("eval_step", "test_accuracy", "final_test_accuracy"):
+                del cnn[k]
+            cnn["loss"][:10] = [None] * 10
+            del recs[8]["details"]["mlp"]
+        bad = self.broken_lab02(strip)
+        with open(bad) as f:
+            data = json.load(f)
+        del data["context"]["ceilings"]
+        with open(bad, "w") as f:
+            json.dump(data, f)
+        proc = run(MAKE_REPORT, "--out", self.out, bad)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        with open(os.path.join(self.out, "summary.md"), encoding="utf-8") as f:
+            md = f.read()
+        self.assertNotIn("optimizer update", md)
+        self.assertIn("| outside kernels (the framework's overhead) | 26 µs | 0.012 |", md)
+        self.assertIn("Final test accuracy: cnn (candidate) (no accuracy) in 5.52 s", md)
+        self.assertNotIn("FMA peak", md)
+        with open(os.path.join(self.out, "plots", "1-lab02-conv-forward-t1-layers.svg"),
+                  encoding="utf-8") as f:
+            svg = f.read()
+        self.assertNotIn("FMA peak", svg)
+        self.assertIn("resnet-7x7s2-c3-224", svg)
+        plots = sorted(p for p in os.listdir(os.path.join(self.out, "plots")) if p.endswith(".png"))
+        self.assertEqual(plots, sorted(s + ".png" for s in Lab02ReportTest.PLOTS))
 
     def test_broken_file_leaves_existing_report_untouched(self):
         self.assertEqual(run(MAKE_REPORT, "--out", self.out, CPU).returncode, 0)

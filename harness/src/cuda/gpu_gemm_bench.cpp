@@ -117,35 +117,11 @@ class GpuGemmFixture : public Fixture {
   int checks_ = 0;
 };
 
-void register_gpu_context_once() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    register_context_provider([](nlohmann::json& ctx, bool quick) {
-      const auto& devices = aisys::enumerate_devices();
-      nlohmann::json gpu;
-      if (!devices.devices.empty()) {
-        const auto& d = devices.devices.front();
-        gpu = {{"name", d.name},
-               {"cc", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)},
-               {"sm_count", d.sm_count},
-               {"memory_bytes", d.total_memory},
-               {"clock_khz", d.clock_khz},
-               {"memory_clock_khz", d.memory_clock_khz},
-               {"driver", aisys::cuda_version_string(devices.driver_version)},
-               {"runtime", aisys::cuda_version_string(devices.runtime_version)}};
-      }
-      ctx["gpu"] = gpu;
-      ctx["baselines"]["cublas"] = aisys::baselines::cublas_info();
-      ctx["gpu_ceilings"] = aisys::ceilings::to_json(aisys::ceilings::measure_gpu(quick));
-    });
-  });
-}
-
 template <class T>
 bool register_case_of(const GpuGemmCaseSpec& spec, GemmFn<T> candidate, GemmFn<T> baseline,
                       Precision precision) {
   if (!aisys::gpu_available()) return false;
-  register_gpu_context_once();
+  register_gpu_context();
   Case c;
   c.lab = spec.lab;
   c.part = spec.part;
@@ -177,6 +153,30 @@ bool register_case_of(const GpuGemmCaseSpec& spec, GemmFn<T> candidate, GemmFn<T
 }
 
 }  // namespace
+
+void register_gpu_context() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    register_context_provider([](nlohmann::json& ctx, bool quick) {
+      const auto& devices = aisys::enumerate_devices();
+      nlohmann::json gpu;
+      if (!devices.devices.empty()) {
+        const auto& d = devices.devices.front();
+        gpu = {{"name", d.name},
+               {"cc", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)},
+               {"sm_count", d.sm_count},
+               {"memory_bytes", d.total_memory},
+               {"clock_khz", d.clock_khz},
+               {"memory_clock_khz", d.memory_clock_khz},
+               {"driver", aisys::cuda_version_string(devices.driver_version)},
+               {"runtime", aisys::cuda_version_string(devices.runtime_version)}};
+      }
+      ctx["gpu"] = gpu;
+      ctx["baselines"]["cublas"] = aisys::baselines::cublas_info();
+      ctx["gpu_ceilings"] = aisys::ceilings::to_json(aisys::ceilings::measure_gpu(quick));
+    });
+  });
+}
 
 bool register_gpu_sgemm_case(const GpuGemmCaseSpec& spec, CudaSgemmFunction candidate) {
   return register_case_of<float>(spec, candidate, aisys::baselines::cublas_sgemm, Precision::fp32);

@@ -15,6 +15,8 @@
 //                           hand-written time / autograd time. lr ~ 0, so both sides compute the same
 //                           gradients on every call and the candidate's are checked against the
 //                           hand-written ones.
+//   conv-gpu/<pass>/<layer> on a GPU (CUDA builds with cuDNN): the same code on CUDA tensors at
+//                           N = 32 against cuDNN with CUDNN_FMA_MATH (no TF32), CUDA-event times;
 //   train/cnn-fashion-mnist the small CNN trained with Adam on Fashion-MNIST (metric: test accuracy,
 //                           higher is better) against the MLP trained for the same steps; details()
 //                           hold both training curves (loss per step, test accuracy every 100 steps).
@@ -36,6 +38,14 @@
 #include "aisys/lab02/conv.hpp"
 #include "aisys/lab02/models.hpp"
 #include "aisys/lab02/optim.hpp"
+
+#if AISYS_HAVE_CUDNN
+#include "aisys/harness/cuda_timer.hpp"
+#include "aisys/harness/cudnn_conv_baselines.hpp"
+#include "aisys/harness/gpu_ceilings.hpp"
+#include "aisys/harness/gpu_gemm_bench.hpp"
+#include "aisys/kernels/device.hpp"
+#endif
 
 namespace {
 
@@ -176,6 +186,62 @@ class ConvFixture : public aisys::bench::Fixture {
   std::unique_ptr<aisys::baselines::OnednnConv2d> onednn_;
   std::uint64_t checks_ = 0;
 };
+
+#if AISYS_HAVE_CUDNN
+// The same passes on the GPU: the student's convolution on CUDA tensors (its views and the
+// platform's CUDA ops, cuBLAS for the matmuls) against cuDNN with CUDNN_FMA_MATH, timed with CUDA
+// events on the default stream; outputs copied back and checked as on the CPU.
+class GpuConvFixture : public aisys::bench::Fixture {
+ public:
+  GpuConvFixture(Pass pass, const Conv2dShape& shape) : pass_(pass), shape_(shape), seed_(hidden_seed()) {
+    x_ = Tensor::uniform(shape.input_shape(), -1, 1, seed_);
+    w_ = Tensor::uniform(shape.weight_shape(), -1, 1, seed_ + 1);
+    dy_ = Tensor::uniform(shape.output_shape(), -1, 1, seed_ + 2);
+    gx_ = x_.to(aisys::kernels::Device::cuda());
+    gw_ = w_.to(aisys::kernels::Device::cuda());
+    gdy_ = dy_.to(aisys::kernels::Device::cuda());
+    geometry_ = lab02::ConvGeometry::from_shapes(shape.input_shape(), shape.weight_shape(), shape.stride, shape.padding);
+    baseline_out_ = Tensor::empty(pass == Pass::kForward        ? shape.output_shape()
+                                  : pass == Pass::kBackwardData ? shape.input_shape()
+                                                                : shape.weight_shape(),
+                                  aisys::kernels::DType::kFloat32, aisys::kernels::Device::cuda());
+    cudnn_ = std::make_unique<aisys::baselines::CudnnConv2d>(shape);
+  }
+  void run_candidate() override {
+    switch (pass_) {
+      case Pass::kForward: candidate_out_ = lab02::conv2d_forward(gx_, gw_, shape_.stride, shape_.padding); break;
+      case Pass::kBackwardData: candidate_out_ = lab02::conv2d_backward_data(gdy_, gw_, geometry_); break;
+      case Pass::kBackwardWeights: candidate_out_ = lab02::conv2d_backward_weights(gx_, gdy_, geometry_); break;
+    }
+  }
+  void run_baseline() override {
+    switch (pass_) {
+      case Pass::kForward: cudnn_->forward(gx_, gw_, baseline_out_); break;
+      case Pass::kBackwardData: cudnn_->backward_data(gdy_, gw_, baseline_out_); break;
+      case Pass::kBackwardWeights: cudnn_->backward_weights(gx_, gdy_, baseline_out_); break;
+    }
+  }
+  double timed_candidate() override { return aisys::bench::cuda_time_on_stream(nullptr, [&] { run_candidate(); }); }
+  double timed_baseline() override { return aisys::bench::cuda_time_on_stream(nullptr, [&] { run_baseline(); }); }
+  std::string check_candidate() override {
+    if (!candidate_out_.defined() || candidate_out_.device().is_cpu()) return "did not return a GPU tensor";
+    return check_conv(pass_, shape_, x_, w_, dy_, candidate_out_.to(aisys::kernels::Device::cpu()), seed_ + ++checks_);
+  }
+  std::string check_baseline() override {
+    return check_conv(pass_, shape_, x_, w_, dy_, baseline_out_.to(aisys::kernels::Device::cpu()), seed_ + ++checks_);
+  }
+  nlohmann::json details() override { return {{"cudnn", cudnn_->info()}, {"geometry", geometry_.to_string()}}; }
+
+ private:
+  Pass pass_;
+  Conv2dShape shape_;
+  std::uint64_t seed_;
+  Tensor x_, w_, dy_, gx_, gw_, gdy_, candidate_out_, baseline_out_;
+  lab02::ConvGeometry geometry_;
+  std::unique_ptr<aisys::baselines::CudnnConv2d> cudnn_;
+  std::uint64_t checks_ = 0;
+};
+#endif
 
 // ---- framework overhead ----------------------------------------------------------------------------
 
@@ -373,6 +439,30 @@ bool register_all() {
                                           aisys::kernels::numel(s.output_shape()));
       c.baseline = "onednn";
       c.make_fixture = [pass, s] { return std::make_unique<ConvFixture>(pass, s); };
+#if AISYS_HAVE_CUDNN
+      if (aisys::gpu_available()) {
+        // The GPU twin at N = 32 (a GPU needs the parallelism): conv-gpu/<pass>/<layer>.
+        aisys::bench::register_gpu_context();
+        aisys::bench::Case g = c;
+        Conv2dShape big = s;
+        big.N = 32;
+        g.part = std::string("conv-gpu/") + pass_name(pass);
+        g.name = g.part + "/" + layer.name;
+        g.group = std::string("conv-gpu-") + pass_name(pass);
+        g.shape["N"] = big.N;
+        g.flops = big.flops();
+        g.bytes = 4.0 * static_cast<double>(aisys::kernels::numel(big.input_shape()) + aisys::kernels::numel(big.weight_shape()) +
+                                            aisys::kernels::numel(big.output_shape()));
+        g.baseline = "cudnn";
+        g.manual_time = true;
+        g.make_fixture = [pass, big] { return std::make_unique<GpuConvFixture>(pass, big); };
+        g.device_roof = []() -> std::pair<double, double> {
+          const auto& roof = aisys::ceilings::measure_gpu(false);
+          return {roof.fp32_fma_tflops * 1e3, roof.copy_bandwidth_gbs};
+        };
+        aisys::bench::register_case(std::move(g));
+      }
+#endif
       aisys::bench::register_case(std::move(c));
     }
     x += 1;

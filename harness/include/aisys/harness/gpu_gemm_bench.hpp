@@ -30,6 +30,11 @@ struct GpuGemmCaseSpec {
   int M = 0, N = 0, K = 0;
 };
 
+// Adds the GPU to every results context, once per process: its name, compute capability, SMs,
+// memory, clocks, driver and runtime versions, cuBLAS's configuration and the measured GPU
+// ceilings (gpu_ceilings.hpp). The GPU cases below call it; other GPU benchmarks may too.
+void register_gpu_context();
+
 // "<part>/<M>" for square shapes, "<part>/m<M>_n<N>_k<K>" otherwise. Returns false (and registers
 // nothing) when there is no GPU.
 bool register_gpu_sgemm_case(const GpuGemmCaseSpec& spec, CudaSgemmFunction candidate);
