@@ -89,6 +89,28 @@ Tensor binary(const Tensor& a, const Tensor& b, const char* op, Code code, F f) 
 #endif
   Tensor out = Tensor::uninitialized(shape, a.dtype());
   const Tensor ab = a.broadcast_to(shape), bb = b.broadcast_to(shape);
+  // A one-element operand is read once: the loop then walks two tensors (unit strides when they
+  // are contiguous) instead of three with a stride-0 one.
+  if (b.numel() == 1 && a.shape() == shape) {
+    dispatch(a.dtype(), [&]<typename T>() {
+      T* o = base<T>(out);
+      const T* pa = base<T>(a);
+      const T vb = base<T>(b)[b.offset()];
+      for_each_offset2(shape, out.strides(), out.offset(), a.strides(), a.offset(),
+                       [&](std::int64_t oo, std::int64_t oa) { o[oo] = static_cast<T>(f(pa[oa], vb)); });
+    });
+    return out;
+  }
+  if (a.numel() == 1 && b.shape() == shape) {
+    dispatch(a.dtype(), [&]<typename T>() {
+      T* o = base<T>(out);
+      const T* pb = base<T>(b);
+      const T va = base<T>(a)[a.offset()];
+      for_each_offset2(shape, out.strides(), out.offset(), b.strides(), b.offset(),
+                       [&](std::int64_t oo, std::int64_t ob) { o[oo] = static_cast<T>(f(va, pb[ob])); });
+    });
+    return out;
+  }
   dispatch(a.dtype(), [&]<typename T>() {
     T* o = base<T>(out);
     const T* pa = base<T>(ab);
@@ -202,6 +224,19 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
 #endif
   Tensor out = Tensor::uninitialized(shape, a.dtype());
   const Tensor cb = cond.broadcast_to(shape), ab = a.broadcast_to(shape), bb = b.broadcast_to(shape);
+  if (b.numel() == 1 && a.shape() == shape && cond.shape() == shape) {  // where(c, x, constant), e.g. ReLU's backward
+    dispatch(a.dtype(), [&]<typename T>() {
+      T* o = base<T>(out);
+      const T* pa = base<T>(a);
+      const T vb = base<T>(b)[b.offset()];
+      dispatch(cond.dtype(), [&]<typename C>() {
+        const C* pc = base<C>(cond);
+        for_each_offset3(shape, out.strides(), out.offset(), cond.strides(), cond.offset(), a.strides(), a.offset(),
+                         [&](std::int64_t oo, std::int64_t oc, std::int64_t oa) { o[oo] = pc[oc] != 0 ? pa[oa] : vb; });
+      });
+    });
+    return out;
+  }
   dispatch(a.dtype(), [&]<typename T>() {
     T* o = base<T>(out);
     const T* pa = base<T>(ab);

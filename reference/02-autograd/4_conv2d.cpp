@@ -1,7 +1,8 @@
 // Lab 02, part 4 (reference): 2-D convolution as im2col + matmul, and its backward passes through
 // col2im. im2col is a strided view of the zero-padded input, copied once; col2im adds each kernel
 // offset's slice of the columns into a strided view of the padded gradient. Everything is tensor
-// views and platform ops, so it runs on whatever device x lives on.
+// views and platform ops, so it runs on whatever device x lives on. The three passes lay the
+// columns of the whole batch out as one [C R S, N P Q] matrix, so each is a single GEMM.
 //
 // Shapes: x [N, C, H, W], w [K, C, R, S], cols [N, C R S, P Q], y [N, K, P, Q].
 #include "aisys/lab02/conv.hpp"
@@ -60,29 +61,56 @@ Tensor col2im(const Tensor& cols, const ConvGeometry& g) {
   return dxp.slice(2, g.padding, g.padding + g.H).slice(3, g.padding, g.padding + g.W).contiguous();
 }
 
+namespace {
+
+// The columns of the whole batch as one matrix, colsT [C R S, N P Q] (rows (c, r, s), columns
+// (n, p, q)): the same strided view as im2col's, permuted to [C, R, S, N, P, Q] before the copy. One
+// GEMM over the batch then replaces N small ones (much faster for small images, as in the CNN).
+Tensor batch_columns(const Tensor& x, const ConvGeometry& g) {
+  return fields_view(padded(x, g), g).permute({1, 2, 3, 0, 4, 5}).reshape({g.C * g.R * g.S, g.N * g.P * g.Q});
+}
+
+// dy [N, K, P, Q] as [K, N P Q].
+Tensor batch_gradient(const Tensor& dy, const ConvGeometry& g) {
+  return dy.reshape({g.N, g.K, g.P * g.Q}).permute({1, 0, 2}).reshape({g.K, g.N * g.P * g.Q});
+}
+
+}  // namespace
+
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, std::int64_t stride, std::int64_t padding) {
   const ConvGeometry g = ConvGeometry::from_shapes(x.shape(), w.shape(), stride, padding, "conv2d_forward");
-  const Tensor cols = im2col(x, g);                                  // [N, CRS, PQ]
-  const Tensor wm = w.reshape({g.K, g.C * g.R * g.S});               // [K, CRS]
-  return ops::matmul(wm, cols).view({g.N, g.K, g.P, g.Q});           // [N, K, PQ] per image
+  const Tensor wm = w.reshape({g.K, g.C * g.R * g.S});                        // [K, CRS]
+  const Tensor out = ops::matmul(wm, batch_columns(x, g));                    // [K, N PQ]
+  return out.view({g.K, g.N, g.P, g.Q}).permute({1, 0, 2, 3}).contiguous();   // [N, K, P, Q]
 }
 
 Tensor conv2d_backward_data(const Tensor& dy, const Tensor& w, const ConvGeometry& g) {
   check_shape("conv2d_backward_data", "dy", dy, {g.N, g.K, g.P, g.Q}, g);
   check_shape("conv2d_backward_data", "the weight", w, {g.K, g.C, g.R, g.S}, g);
-  const Tensor wt = w.reshape({g.K, g.C * g.R * g.S}).t();          // [CRS, K]
-  const Tensor dcols = ops::matmul(wt, dy.reshape({g.N, g.K, g.P * g.Q}));  // [N, CRS, PQ]
-  return col2im(dcols, g);
+  const Tensor wt = w.reshape({g.K, g.C * g.R * g.S}).t();                   // [CRS, K]
+  const Tensor dcols = ops::matmul(wt, batch_gradient(dy, g));               // [CRS, N PQ]
+  // col2im of the batch layout: for each kernel offset, the [C, N, P, Q] slice viewed as [N, C, P, Q].
+  Tensor dxp = Tensor::zeros({g.N, g.C, g.H + 2 * g.padding, g.W + 2 * g.padding}, dy.dtype(), dy.device());
+  const Tensor fields = dcols.view({g.C, g.R, g.S, g.N, g.P, g.Q});
+  const Tensor targets = fields_view(dxp, g);
+  for (std::int64_t r = 0; r < g.R; ++r) {
+    for (std::int64_t s = 0; s < g.S; ++s) {
+      Tensor target = targets.select(2, r).select(2, s);                          // [N, C, P, Q] view of dxp
+      const Tensor source = fields.select(1, r).select(1, s).permute({1, 0, 2, 3});  // [N, C, P, Q]
+      target.copy_from(ops::add(target, source));
+    }
+  }
+  if (g.padding == 0) return dxp;
+  return dxp.slice(2, g.padding, g.padding + g.H).slice(3, g.padding, g.padding + g.W).contiguous();
 }
 
 Tensor conv2d_backward_weights(const Tensor& x, const Tensor& dy, const ConvGeometry& g) {
   check_shape("conv2d_backward_weights", "the input", x, {g.N, g.C, g.H, g.W}, g);
   check_shape("conv2d_backward_weights", "dy", dy, {g.N, g.K, g.P, g.Q}, g);
-  const Tensor cols = im2col(x, g);                                      // [N, CRS, PQ]
-  const Tensor dy3 = dy.reshape({g.N, g.K, g.P * g.Q});                  // [N, K, PQ]
-  // dw = sum over n of dy[n] cols[n]^T: one matmul per image, summed in double by ops::sum.
-  const Tensor per_image = ops::matmul(dy3, cols.transpose(1, 2));       // [N, K, CRS]
-  return ops::sum(per_image, {0}).view({g.K, g.C, g.R, g.S});
+  // dw = sum over n of dy[n] cols[n]^T = dy [K, N PQ] colsT^T: one GEMM whose inner dimension runs
+  // over the whole batch.
+  const Tensor dw = ops::matmul(batch_gradient(dy, g), batch_columns(x, g).t());  // [K, CRS]
+  return dw.view({g.K, g.C, g.R, g.S});
 }
 
 namespace rules {

@@ -372,7 +372,7 @@ nlohmann::json curve(const lab02::TrainHistory& h) {
 
 class TrainingFixture : public aisys::bench::Fixture {
  public:
-  static constexpr int kSteps = 2000;
+  static constexpr int kSteps = 3000;
   TrainingFixture() : data_(aisys::kernels::load_fashion_mnist({.dir = {}, .normalize = true})) {
     aisys::baselines::openblas_set_threads(1);
     config_.steps = kSteps;
