@@ -123,7 +123,9 @@ using Exec = std::function<std::vector<Tensor>(const Node&, const std::vector<Te
 struct OpDef {
   int inputs;   // exact count
   int outputs;  // exact count
-  Exec exec;    // CPU execution; shape inference runs it on empty placeholders where cheap (views)
+  Exec exec;    // CPU execution
+  // View ops: the view alone (no copy), which shape inference applies to an empty placeholder.
+  std::function<Tensor(const Node&, const Tensor&)> view = nullptr;
 };
 
 // Applies fn to placeholders of the input shapes: the shape rule of view ops is the Tensor's own.
@@ -211,7 +213,8 @@ const std::map<std::string, OpDef>& table() {
                     }};
     // Views: executed as copies (the executor owns contiguous values), shaped by the Tensor's own rules.
     auto view = [&](const char* name, std::function<Tensor(const Node&, const Tensor&)> f) {
-      m[name] = {1, 1, [f](const Node& n, const std::vector<Tensor>& in) { return std::vector<Tensor>{f(n, in[0]).contiguous()}; }};
+      m[name] = {1, 1, [f](const Node& n, const std::vector<Tensor>& in) { return std::vector<Tensor>{f(n, in[0]).contiguous()}; },
+                 f};
     };
     view("reshape", [](const Node& n, const Tensor& x) { return x.reshape(attr_ints(n, "shape")); });
     view("transpose", [](const Node& n, const Tensor& x) {
@@ -338,7 +341,7 @@ std::vector<Shape> infer_shapes(const Node& n, const std::vector<Shape>& in) {
       return {out, out};
     }
     if (op == "dropout") return {in[0], in[0]};
-    if (is_view(op)) return {def.exec(n, {placeholder(in[0])})[0].shape()};
+    if (is_view(op)) return {def.view(n, placeholder(in[0])).shape()};  // a view: no data is touched
     return {in[0]};  // unary, scalar, softmax, log_softmax, contiguous
   } catch (const GraphError&) {
     throw;

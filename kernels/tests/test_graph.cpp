@@ -207,3 +207,26 @@ TEST(Graph, ShapeRulesOfEveryOpFamily) {
 
 }  // namespace
 }  // namespace aisys::kernels::graph
+
+namespace aisys::kernels::graph {
+namespace {
+
+TEST(GraphShapes, ViewShapesNeedNoData) {
+  // Shape inference of a view applies the view to an empty placeholder and must not copy it, even
+  // where running the node copies (a transposed input is made contiguous).
+  Node t;
+  t.op = "transpose";
+  t.attrs = {{"dim0", 0}, {"dim1", 2}};
+  EXPECT_EQ(infer_shapes(t, {{2, 3, 4}}), (std::vector<Shape>{{4, 3, 2}}));
+  Node r;
+  r.op = "reshape";
+  r.attrs = {{"shape", {6, -1}}};
+  EXPECT_EQ(infer_shapes(r, {{2, 3, 4}}), (std::vector<Shape>{{6, 4}}));
+  Node p;
+  p.op = "permute";
+  p.attrs = {{"dims", {2, 0, 1}}};
+  EXPECT_EQ(infer_shapes(p, {{2, 3, 4}}), (std::vector<Shape>{{4, 2, 3}}));
+}
+
+}  // namespace
+}  // namespace aisys::kernels::graph
