@@ -5,6 +5,8 @@
 // columns of the whole batch out as one [C R S, N P Q] matrix, so each is a single GEMM.
 //
 // Shapes: x [N, C, H, W], w [K, C, R, S], cols [N, C R S, P Q], y [N, K, P, Q].
+#include <algorithm>
+
 #include "aisys/lab02/conv.hpp"
 #include "aisys/lab02/rules.hpp"
 
@@ -84,9 +86,53 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w, std::int64_t stride, std
   return out.view({g.K, g.N, g.P, g.Q}).permute({1, 0, 2, 3}).contiguous();   // [N, K, P, Q]
 }
 
+namespace {
+
+// Stride 1: the input gradient is itself a convolution, of dy zero-padded by R - 1 - pad (S - 1 -
+// pad) with the weights flipped in space and with K and C swapped:
+//   dx[n,c,i,j] = sum over (k, r, s) of dyp[n, k, i + r, j + s] w[k, c, R-1-r, S-1-s],
+// so it runs as im2col + one GEMM, with no col2im (whose R S read-add-write passes are the slow
+// part of the general path). Rows of dy that would land outside the padded frame (pad > R - 1)
+// contribute nothing and are cut.
+Tensor backward_data_as_convolution(const Tensor& dy, const Tensor& w, const ConvGeometry& g) {
+  const std::int64_t hp = g.H + g.R - 1, wp = g.W + g.S - 1;
+  const std::int64_t top = g.R - 1 - g.padding, left = g.S - 1 - g.padding;  // may be negative
+  const std::int64_t p0 = std::max<std::int64_t>(0, -top), p1 = std::min<std::int64_t>(g.P, hp - top);
+  const std::int64_t q0 = std::max<std::int64_t>(0, -left), q1 = std::min<std::int64_t>(g.Q, wp - left);
+  Tensor dyp = Tensor::zeros({g.N, g.K, hp, wp}, dy.dtype(), dy.device());
+  if (p1 > p0 && q1 > q0) {
+    dyp.slice(2, top + p0, top + p1).slice(3, left + q0, left + q1).copy_from(dy.slice(2, p0, p1).slice(3, q0, q1));
+  }
+  // w_flipped[c, k, r, s] = w[k, c, R-1-r, S-1-s]: R S small copies of a [C, K] plane.
+  Tensor w_flipped = Tensor::empty({g.C, g.K, g.R, g.S}, w.dtype(), w.device());
+  for (std::int64_t r = 0; r < g.R; ++r) {
+    for (std::int64_t s = 0; s < g.S; ++s) {
+      w_flipped.select(2, r).select(2, s).copy_from(w.select(2, g.R - 1 - r).select(2, g.S - 1 - s).transpose(0, 1));
+    }
+  }
+  ConvGeometry t = g;  // the convolution computing dx: input dyp [N, K, hp, wp], output [N, C, H, W]
+  t.C = g.K;
+  t.K = g.C;
+  t.H = hp;
+  t.W = wp;
+  t.padding = 0;
+  t.P = g.H;
+  t.Q = g.W;
+  const Tensor out = ops::matmul(w_flipped.reshape({g.C, g.K * g.R * g.S}), batch_columns(dyp, t));  // [C, N HW]
+  return out.view({g.C, g.N, g.H, g.W}).permute({1, 0, 2, 3}).contiguous();
+}
+
+}  // namespace
+
 Tensor conv2d_backward_data(const Tensor& dy, const Tensor& w, const ConvGeometry& g) {
   check_shape("conv2d_backward_data", "dy", dy, {g.N, g.K, g.P, g.Q}, g);
   check_shape("conv2d_backward_data", "the weight", w, {g.K, g.C, g.R, g.S}, g);
+  // The convolution form copies the weights once (flipped) and dy once (as columns); col2im reads
+  // and writes dx R S times. With many channels on small images (weights larger than a few
+  // inputs) the flip costs more than col2im saves. Stride > 1 would need dy dilated with zeros
+  // (mostly zeros to multiply): col2im there too.
+  const std::int64_t weights = g.K * g.C * g.R * g.S, input = g.N * g.C * g.H * g.W;
+  if (g.stride == 1 && weights <= 4 * input) return backward_data_as_convolution(dy, w, g);
   const Tensor wt = w.reshape({g.K, g.C * g.R * g.S}).t();                   // [CRS, K]
   const Tensor dcols = ops::matmul(wt, batch_gradient(dy, g));               // [CRS, N PQ]
   // col2im of the batch layout: for each kernel offset, the [C, N, P, Q] slice viewed as [N, C, P, Q].

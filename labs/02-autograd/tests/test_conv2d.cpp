@@ -27,6 +27,8 @@ struct ConvCase {
 const ConvCase kCases[] = {
     {2, 3, 6, 6, 4, 3, 3, 1, 1},  {1, 2, 7, 5, 3, 3, 3, 2, 0}, {2, 4, 5, 5, 6, 1, 1, 1, 0},
     {1, 3, 8, 6, 2, 3, 2, 2, 2},  {3, 1, 4, 4, 1, 4, 4, 1, 0}, {1, 2, 9, 9, 3, 5, 5, 3, 2},
+    {1, 2, 4, 5, 3, 1, 1, 1, 1},  {2, 2, 5, 4, 2, 2, 3, 1, 2},  // padding wider than the kernel
+    {1, 8, 3, 3, 16, 3, 3, 1, 1},                              // weights much larger than the input
 };
 
 ConvGeometry geometry(const ConvCase& c) {
