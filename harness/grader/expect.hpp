@@ -4,7 +4,9 @@
 //    "no_gpu": {"<part>": EXPECT, ...},      // on a machine without a GPU
 //    "gpu": {"<part>": EXPECT, ...} | "same", // with a GPU ("same": as without)
 //    "total_no_gpu": 35,                      // optional: the exact total (only when no part is
-//                                             // "measured", whose points depend on the machine)
+//                                             // "measured", whose points depend on the machine);
+//                                             // parts skipped for lack of CPU features or of a
+//                                             // CUDA build come off it
 //    "disallowed_symbol": "cblas_sgemm",      // optional: a disallowed symbol named in the grade
 //    "compile_failure": "cpu/1_naive.cpp",    // optional: a file that must be reported as failing
 //    "timeout_s": 60}                         // optional: the per-part timeout CI grades this

@@ -217,6 +217,32 @@ TEST(Expectations, ExactPointsStatusesAndSymbols) {
   EXPECT_TRUE(g::check_expectations(m, r, symbol, false).empty());
 }
 
+TEST(Expectations, TotalsLeaveOutPartsThisCpuCannotGrade) {
+  // An AVX-512 part skipped on a CPU without it: its expected points come off the expected total.
+  auto r = sample_result();  // a: 5 points, a-speed 2.5 points, gpu skipped
+  auto m = g::parse_manifest(minimal_manifest(), "lab.json");
+  m.parts.push_back(m.parts[0]);
+  m.parts.back().name = "gpu";
+  m.parts.push_back(m.parts[0]);
+  m.parts.back().name = "avx512";
+  m.parts.back().cpu_features = {"avx512f"};
+  g::PartResult skipped;
+  skipped.name = "avx512";
+  skipped.kind = "correctness";
+  skipped.max_points = 15;
+  skipped.status = "skipped";
+  skipped.message = "this CPU lacks avx512f";
+  r.parts.push_back(skipped);
+  const auto full = nlohmann::json::parse(
+      R"({"no_gpu": {"a": 5, "a-speed": "measured", "gpu": "skipped", "avx512": 15}, "total_no_gpu": 22.5})");
+  EXPECT_TRUE(g::check_expectations(m, r, full, false).empty());
+  const auto wrong = nlohmann::json::parse(
+      R"({"no_gpu": {"a": 5, "a-speed": "measured", "gpu": "skipped", "avx512": 15}, "total_no_gpu": 25})");
+  const auto problems = g::check_expectations(m, r, wrong, false);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("cannot grade"), std::string::npos) << problems[0];
+}
+
 // The compute-sanitizer pass of GPU parts, with a stand-in sanitizer (the real one needs a GPU):
 // racecheck reports a hazard, memcheck is clean.
 TEST(Sanitizers, AReportZeroesThePartAndIsQuoted) {
