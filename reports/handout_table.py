@@ -144,7 +144,7 @@ def generic_table(recs):
                mr.RATIO_HEADER, "fraction of roofline"]
     # Where the records have different baselines (lab 02's oneDNN and hand-written step, lab 05's
     # Open MPI algorithms forced one by one), each baseline cell names its baseline.
-    baselines = {mr.text(mr.obj(r.get("baseline")).get("name")) for r in recs}
+    baselines = {mr.text(mr.obj(r.get("baseline")).get("name")) for r in recs} - {""}
     rows = []
     for r in recs:
         cell, bcell = value_cells(r, gflops_only)
