@@ -145,6 +145,16 @@ std::string check_conv(Pass pass, const Conv2dShape& s, const Tensor& x, const T
   return "";
 }
 
+// One pass of the student's convolution on x, w, dy (on whichever device they live).
+Tensor student_pass(Pass pass, const Tensor& x, const Tensor& w, const Tensor& dy, const lab02::ConvGeometry& g) {
+  switch (pass) {
+    case Pass::kForward: return lab02::conv2d_forward(x, w, g.stride, g.padding);
+    case Pass::kBackwardData: return lab02::conv2d_backward_data(dy, w, g);
+    case Pass::kBackwardWeights: return lab02::conv2d_backward_weights(x, dy, g);
+  }
+  return Tensor();
+}
+
 class ConvFixture : public aisys::bench::Fixture {
  public:
   ConvFixture(Pass pass, const Conv2dShape& shape) : pass_(pass), shape_(shape), seed_(hidden_seed()) {
@@ -159,13 +169,7 @@ class ConvFixture : public aisys::bench::Fixture {
                                                                 : shape.weight_shape());
     onednn_ = std::make_unique<aisys::baselines::OnednnConv2d>(shape);
   }
-  void run_candidate() override {
-    switch (pass_) {
-      case Pass::kForward: candidate_out_ = lab02::conv2d_forward(x_, w_, shape_.stride, shape_.padding); break;
-      case Pass::kBackwardData: candidate_out_ = lab02::conv2d_backward_data(dy_, w_, geometry_); break;
-      case Pass::kBackwardWeights: candidate_out_ = lab02::conv2d_backward_weights(x_, dy_, geometry_); break;
-    }
-  }
+  void run_candidate() override { candidate_out_ = student_pass(pass_, x_, w_, dy_, geometry_); }
   void run_baseline() override {
     switch (pass_) {
       case Pass::kForward: onednn_->forward(x_, w_, baseline_out_); break;
@@ -207,13 +211,7 @@ class GpuConvFixture : public aisys::bench::Fixture {
                                   aisys::kernels::DType::kFloat32, aisys::kernels::Device::cuda());
     cudnn_ = std::make_unique<aisys::baselines::CudnnConv2d>(shape);
   }
-  void run_candidate() override {
-    switch (pass_) {
-      case Pass::kForward: candidate_out_ = lab02::conv2d_forward(gx_, gw_, shape_.stride, shape_.padding); break;
-      case Pass::kBackwardData: candidate_out_ = lab02::conv2d_backward_data(gdy_, gw_, geometry_); break;
-      case Pass::kBackwardWeights: candidate_out_ = lab02::conv2d_backward_weights(gx_, gdy_, geometry_); break;
-    }
-  }
+  void run_candidate() override { candidate_out_ = student_pass(pass_, gx_, gw_, gdy_, geometry_); }
   void run_baseline() override {
     switch (pass_) {
       case Pass::kForward: cudnn_->forward(gx_, gw_, baseline_out_); break;
