@@ -171,11 +171,15 @@ TEST(Init, KaimingUniform) {
 }
 
 TEST(Init, KaimingNormalOfAConvolution) {
-  const Shape shape{64, 32, 3, 3};  // fan_in = 32 * 9
+  const Shape shape{256, 128, 3, 3};  // fan_in = 128 * 9 = 1152
+  const double n = 256.0 * 128 * 9;   // 294,912 draws
+  const double var = 1.0 / 1152;
   const Moments m = moments(kaiming_normal(shape, aisys::testing::case_seed(872), 1.0));
-  EXPECT_NEAR(m.var, 1.0 / 288, 0.03 / 288);
-  // The sample mean of 73,728 draws has standard deviation sigma / 271.5: 5 of those.
-  EXPECT_NEAR(m.mean, 0.0, 5 * std::sqrt(1.0 / 288) / std::sqrt(73728.0));
+  // Six standard errors: the sample variance of n normal draws has standard deviation
+  // var * sqrt(2 / n) (0.26% here), the sample mean sqrt(var / n). A wrong fan (fan_out, or
+  // forgetting the kernel's 3 x 3) is off by a factor of 2 or 9.
+  EXPECT_NEAR(m.var, var, 6 * var * std::sqrt(2.0 / n));
+  EXPECT_NEAR(m.mean, 0.0, 6 * std::sqrt(var / n));
 }
 
 TEST(Init, XavierUniform) {
