@@ -7,7 +7,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  cmake ninja-build g++ git binutils pkg-config
+  cmake ninja-build g++ git binutils pkg-config ccache
   libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev
   libopenblas-dev libopenblas0-pthread libdnnl-dev
   libopenmpi-dev openmpi-bin

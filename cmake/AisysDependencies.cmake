@@ -37,6 +37,7 @@ aisys_summary("nlohmann_json" "found ${nlohmann_json_VERSION}")
 aisys_summary("CLI11" "found ${CLI11_VERSION}")
 aisys_summary("OpenMP" "found ${OpenMP_CXX_VERSION}")
 aisys_summary("zlib" "found ${ZLIB_VERSION_STRING} (${ZLIB_LIBRARIES})")
+aisys_summary("ccache" "${AISYS_CCACHE_STATUS}")
 
 # --- OpenBLAS (CPU GEMM baseline; optional so a GPU-only build can skip it) --------------------
 aisys_tristate_is_on(AISYS_OPENBLAS _openblas_mode)

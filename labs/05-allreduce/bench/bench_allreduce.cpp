@@ -30,6 +30,7 @@
 #include "aisys/comm/communicator.hpp"
 #include "aisys/comm/data_parallel.hpp"
 #include "aisys/harness/context.hpp"
+#include "aisys/harness/lab_identity.hpp"
 #include "aisys/harness/mpi_bench.hpp"
 #include "aisys/lab05/allreduce.hpp"
 
@@ -252,7 +253,7 @@ std::string baseline_name() {
 
 int main(int argc, char** argv) {
   Options opt;
-  opt.impl = AISYS_LAB_IMPL;
+  opt.impl = aisys::bench::kLabImpl;
   if (const int rc = aisys::bench::parse_mpi_bench_flags(argc, argv, "lab05 bench", opt); rc != 0) return rc;
   if (opt.quick) {
     opt.pairs = 3;
@@ -395,7 +396,7 @@ int main(int argc, char** argv) {
     if (rank == 0) records.push_back(rec);
   }
   if (rank == 0) {
-    const std::string lab_dir = AISYS_LAB_SOURCE_DIR;
+    const std::string lab_dir = aisys::bench::kLabSourceDir;
     auto ctx = aisys::context::machine(lab_dir + "/../..");
     ctx.update(aisys::context::lab(lab_dir));
     ctx["ranks"] = p;

@@ -38,6 +38,7 @@
 
 #include "aisys/comm/communicator.hpp"
 #include "aisys/harness/context.hpp"
+#include "aisys/harness/lab_identity.hpp"
 #include "aisys/harness/mpi_bench.hpp"
 #include "aisys/kernels/mlp.hpp"
 #include "aisys/lab06/schedules.hpp"
@@ -208,7 +209,7 @@ Costs calibrate(const std::vector<std::vector<TimedOp>>& stages, const Costs& em
 
 int main(int argc, char** argv) {
   Options opt;
-  opt.impl = AISYS_LAB_IMPL;
+  opt.impl = aisys::bench::kLabImpl;
   if (const int rc = aisys::bench::parse_mpi_bench_flags(argc, argv, "lab06 bench", opt); rc != 0) return rc;
   int steps = 5;  // per side of each pair
   if (opt.quick) {
@@ -393,7 +394,7 @@ int main(int argc, char** argv) {
       }
       records.push_back(rec);
     }
-    const std::string lab_dir = AISYS_LAB_SOURCE_DIR;
+    const std::string lab_dir = aisys::bench::kLabSourceDir;
     auto ctx = aisys::context::machine(lab_dir + "/../..");
     ctx.update(aisys::context::lab(lab_dir));
     ctx["ranks"] = p;
