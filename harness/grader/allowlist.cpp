@@ -4,7 +4,7 @@
 
 #include "grade.hpp"
 #include "process.hpp"
-#include "aisys_grader_config.hpp"
+#include "config.hpp"
 
 namespace aisys::grader {
 

@@ -18,7 +18,7 @@
 #include "aisys/kernels/cpu_features.hpp"
 #include "aisys/kernels/datasets.hpp"
 #include "aisys/kernels/device.hpp"
-#include "aisys_grader_config.hpp"
+#include "config.hpp"
 #include "contract.hpp"
 #include "expect.hpp"
 #include "grade.hpp"

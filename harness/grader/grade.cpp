@@ -16,7 +16,7 @@
 #include "aisys/harness/context.hpp"
 #include "aisys/kernels/cpu_features.hpp"
 #include "aisys/kernels/device.hpp"
-#include "aisys_grader_config.hpp"
+#include "config.hpp"
 #include "process.hpp"
 #include "workspace.hpp"
 

@@ -19,7 +19,7 @@
 #include <sstream>
 #include <thread>
 
-#include "aisys_grader_config.hpp"
+#include "config.hpp"
 
 namespace aisys::grader {
 

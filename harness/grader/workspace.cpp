@@ -10,7 +10,7 @@
 #include <set>
 #include <sstream>
 
-#include "aisys_grader_config.hpp"
+#include "config.hpp"
 #include "process.hpp"
 
 namespace aisys::grader {

@@ -43,6 +43,13 @@ foreach(lab_dir IN LISTS _labs)
                      --expect "${ref}/expected/reference.json")
     set_tests_properties(lab${id}.grade.reference PROPERTIES LABELS "${labels}" TIMEOUT 900)
   endif()
+  # Order within a lab (DEPENDS orders, it never skips): the skeleton first, whose grading tree
+  # compiles the lab's tests and benchmarks into the compiler cache, then the reference, whose
+  # files most variants reuse, then the rest. Other labs' gradings run beside them.
+  set(_after_reference "lab${id}.grade.skeleton;lab${id}.grade.reference")
+  if(TEST lab${id}.grade.reference)
+    set_tests_properties(lab${id}.grade.reference PROPERTIES DEPENDS lab${id}.grade.skeleton)
+  endif()
   if(EXISTS "${ref}/expected/one-stage.json")
     file(READ "${lab_dir}/lab.json" manifest)
     string(JSON first_file GET "${manifest}" student_files 0)
@@ -50,7 +57,7 @@ foreach(lab_dir IN LISTS _labs)
              COMMAND ${CMAKE_COMMAND} -DAISYS=${_aisys} -DLAB=${id} -DSOURCE_FILE=${ref}/${first_file}
                      -DREL=${first_file} -DEXPECT=${ref}/expected/one-stage.json
                      -DWORK=${CMAKE_CURRENT_BINARY_DIR}/one-stage-lab${id} -P "${_tests_dir}/grade_one_stage.cmake")
-    set_tests_properties(lab${id}.grade.one-stage PROPERTIES LABELS "${labels}" TIMEOUT 900)
+    set_tests_properties(lab${id}.grade.one-stage PROPERTIES LABELS "${labels}" TIMEOUT 900 DEPENDS "${_after_reference}")
   endif()
   file(GLOB variants LIST_DIRECTORIES true "${ref}/wrong/*")
   foreach(variant IN LISTS variants)
@@ -61,7 +68,7 @@ foreach(lab_dir IN LISTS _labs)
     add_test(NAME lab${id}.grade.wrong.${name}
              COMMAND ${CMAKE_COMMAND} -DAISYS=${_aisys} -DLAB=${id} -DREF=${ref} -DVARIANT=${variant}
                      -DWORK=${CMAKE_CURRENT_BINARY_DIR}/wrong-lab${id}-${name} -P "${_tests_dir}/grade_wrong.cmake")
-    set_tests_properties(lab${id}.grade.wrong.${name} PROPERTIES LABELS "${labels}" TIMEOUT 900)
+    set_tests_properties(lab${id}.grade.wrong.${name} PROPERTIES LABELS "${labels}" TIMEOUT 900 DEPENDS "${_after_reference}")
   endforeach()
   if(AISYS_HAVE_CUDA AND EXISTS "${ref}/expected/ptx_checks.json")
     get_filename_component(cuda_bin "${CMAKE_CUDA_COMPILER}" DIRECTORY)
@@ -77,7 +84,7 @@ foreach(lab_dir IN LISTS _labs)
     add_test(NAME lab${id}.grade.batch
              COMMAND ${CMAKE_COMMAND} -DAISYS=${_aisys} -DLAB=${id} -DLAB_DIR=${lab_dir}
                      -DWORK=${CMAKE_CURRENT_BINARY_DIR}/batch-lab${id} -P "${_tests_dir}/grade_batch.cmake")
-    set_tests_properties(lab${id}.grade.batch PROPERTIES LABELS "${labels}" TIMEOUT 900)
+    set_tests_properties(lab${id}.grade.batch PROPERTIES LABELS "${labels}" TIMEOUT 900 DEPENDS "${_after_reference}")
   endif()
 endforeach()
 
@@ -101,8 +108,19 @@ add_test(NAME aisys.report
                  -P "${_tests_dir}/report_smoke.cmake")
 set_tests_properties(aisys.report PROPERTIES LABELS "cpu;reports" TIMEOUT 900)
 
+# With ccache, the release is configured like this build (CUDA, -Werror, architectures) and shares
+# its cache: the release's files are this tree's files at the same relative paths, so its build is
+# cache hits and checks what it must (that the release configures and builds on its own) in seconds.
+# Without ccache it builds without CUDA (the main build already compiles every .cu file).
+if(AISYS_CCACHE_PROGRAM)
+  set(_handout_options "-DAISYS_CUDA=${AISYS_CUDA}" "-DAISYS_WERROR=${AISYS_WERROR}"
+      "-DAISYS_CUDA_ARCHITECTURES=${AISYS_CUDA_ARCHITECTURES}" "-DAISYS_CCACHE_DIR=${AISYS_CCACHE_DIR}")
+else()
+  set(_handout_options "-DAISYS_CUDA=OFF")
+endif()
+string(REPLACE ";" "|" _handout_options "${_handout_options}")
 add_test(NAME aisys.handout
          COMMAND ${CMAKE_COMMAND} -DAISYS=${_aisys} -DWORK=${CMAKE_CURRENT_BINARY_DIR}/handout-test
                  -DGENERATOR=${CMAKE_GENERATOR} -DSOURCE=${PROJECT_SOURCE_DIR}
-                 -P "${_tests_dir}/handout_test.cmake")
+                 "-DOPTIONS=${_handout_options}" -P "${_tests_dir}/handout_test.cmake")
 set_tests_properties(aisys.handout PROPERTIES LABELS "cpu;handout" TIMEOUT 1800)

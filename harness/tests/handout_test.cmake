@@ -1,6 +1,6 @@
 # CTest script: `aisys handout` cuts a student release that has no reference/, no hidden tests and
 # no .git but every other tracked file, and that configures, builds and grades (to 0) on its own.
-# Variables: AISYS, WORK, GENERATOR, SOURCE (the project's source folder).
+# Variables: AISYS, WORK, GENERATOR, SOURCE (the project's source folder), OPTIONS.
 file(REMOVE_RECURSE "${WORK}")
 execute_process(COMMAND "${AISYS}" handout --out "${WORK}/release" RESULT_VARIABLE rc
                 OUTPUT_VARIABLE out ERROR_VARIABLE err)
@@ -28,9 +28,11 @@ list(FILTER hidden INCLUDE REGEX "/hidden_tests(/|$)")
 if(hidden)
   message(FATAL_ERROR "the handout contains hidden tests: ${hidden}")
 endif()
-# CUDA off: the handout's own build is checked here, CUDA compilation is checked by the main build.
+# OPTIONS: configure options separated by | (grading.cmake: the main build's, sharing its ccache,
+# or CUDA off without ccache).
+string(REPLACE "|" ";" options "${OPTIONS}")
 execute_process(COMMAND "${CMAKE_COMMAND}" -S "${WORK}/release" -B "${WORK}/release/build/default"
-                        -G "${GENERATOR}" -DCMAKE_BUILD_TYPE=Release -DAISYS_CUDA=OFF
+                        -G "${GENERATOR}" -DCMAKE_BUILD_TYPE=Release ${options}
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "the handout does not configure:\n${out}\n${err}")
