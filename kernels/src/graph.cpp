@@ -9,6 +9,7 @@
 #include <set>
 
 #include "aisys/kernels/tensor_ops.hpp"
+#include "graph_conv.hpp"
 
 namespace aisys::kernels::graph {
 
@@ -205,6 +206,22 @@ const std::map<std::string, OpDef>& table() {
                          std::vector<double> idx(r.argmax.begin(), r.argmax.end());
                          return std::vector<Tensor>{r.y, Tensor::from_values(idx, r.y.shape(), DType::kFloat64)};
                        }};
+    m["max_pool2d_backward"] = {2, 1, [](const Node& n, const std::vector<Tensor>& in) {
+                                  return std::vector<Tensor>{detail::max_pool2d_backward(in[0], in[1], attr_ints(n, "input_shape"))};
+                                }};
+    // Convolution (x [N, C, H, W], w [K, C, R, S]; attrs stride, padding) and its two backward
+    // passes, run directly (graph_conv.hpp): the executor checks graphs, it does not race.
+    m["conv2d"] = {2, 1, [](const Node& n, const std::vector<Tensor>& in) {
+                     return std::vector<Tensor>{detail::conv2d_direct(in[0], in[1], attr_int(n, "stride", 1), attr_int(n, "padding", 0))};
+                   }};
+    m["conv2d_backward_data"] = {2, 1, [](const Node& n, const std::vector<Tensor>& in) {
+                                   return std::vector<Tensor>{detail::conv2d_backward_data_direct(
+                                       in[0], in[1], attr_ints(n, "input_shape"), attr_int(n, "stride", 1), attr_int(n, "padding", 0))};
+                                 }};
+    m["conv2d_backward_weight"] = {2, 1, [](const Node& n, const std::vector<Tensor>& in) {
+                                     return std::vector<Tensor>{detail::conv2d_backward_weight_direct(
+                                         in[0], in[1], attr_ints(n, "weight_shape"), attr_int(n, "stride", 1), attr_int(n, "padding", 0))};
+                                   }};
     m["dropout"] = {1, 2, [](const Node& n, const std::vector<Tensor>& in) {
                       const double p = attr_double(n, "p");
                       const auto seed = static_cast<std::uint64_t>(attr_int(n, "seed"));
@@ -339,6 +356,34 @@ std::vector<Shape> infer_shapes(const Node& n, const std::vector<Shape>& in) {
       const Shape out = {in[0][0], in[0][1], (in[0][2] + 2 * p - k) / s + 1, (in[0][3] + 2 * p - k) / s + 1};
       if (out[2] < 1 || out[3] < 1) throw GraphError(where_of(n) + ": the window does not fit " + to_string(in[0]));
       return {out, out};
+    }
+    if (op == "max_pool2d_backward") {
+      const Shape x = attr_ints(n, "input_shape");
+      if (in[0].size() != 4 || in[1] != in[0] || x.size() != 4 || x[0] != in[0][0] || x[1] != in[0][1]) {
+        throw GraphError(where_of(n) + ": expects dy [N, C, P, Q], indices of the same shape and input_shape [N, C, H, W], got " +
+                         to_string(in[0]) + ", " + to_string(in[1]) + " and " + to_string(x));
+      }
+      return {x};
+    }
+    if (op == "conv2d" || op == "conv2d_backward_data" || op == "conv2d_backward_weight") {
+      const std::int64_t stride = attr_int(n, "stride", 1), pad = attr_int(n, "padding", 0);
+      if (stride < 1 || pad < 0) throw GraphError(where_of(n) + ": stride must be >= 1 and padding >= 0");
+      // The three ops name the convolution by (x, w); each has two of x, w, y and the third's shape.
+      const bool forward = op == "conv2d", data = op == "conv2d_backward_data";
+      const Shape x = data ? attr_ints(n, "input_shape") : in[0];
+      const Shape w = forward || data ? in[1] : attr_ints(n, "weight_shape");
+      const Shape y = forward ? Shape{} : (data ? in[0] : in[1]);
+      if (x.size() != 4 || w.size() != 4 || x[1] != w[1]) {
+        throw GraphError(where_of(n) + ": expects x [N, C, H, W] and w [K, C, R, S], got " + to_string(x) + " and " + to_string(w));
+      }
+      const Shape out = {x[0], w[0], (x[2] + 2 * pad - w[2]) / stride + 1, (x[3] + 2 * pad - w[3]) / stride + 1};
+      if (x[2] + 2 * pad < w[2] || x[3] + 2 * pad < w[3]) {
+        throw GraphError(where_of(n) + ": a " + to_string(w) + " kernel does not fit " + to_string(x) + " with padding " +
+                         std::to_string(pad));
+      }
+      if (forward) return {out};
+      if (y != out) throw GraphError(where_of(n) + ": dy is " + to_string(y) + ", the convolution gives " + to_string(out));
+      return {data ? x : w};
     }
     if (op == "dropout") return {in[0], in[0]};
     if (is_view(op)) return {def.view(n, placeholder(in[0])).shape()};  // a view: no data is touched

@@ -3,7 +3,9 @@
 // the ops directly, and the peak of live bytes on a chain worked out by hand.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
+#include <map>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -226,6 +228,118 @@ TEST(GraphShapes, ViewShapesNeedNoData) {
   p.op = "permute";
   p.attrs = {{"dims", {2, 0, 1}}};
   EXPECT_EQ(infer_shapes(p, {{2, 3, 4}}), (std::vector<Shape>{{4, 2, 3}}));
+}
+
+}  // namespace
+}  // namespace aisys::kernels::graph
+
+namespace aisys::kernels::graph {
+namespace {
+
+// Runs one `op` node on the given tensors (float64 values fed as inputs in0, in1, ...).
+std::vector<Tensor> run_one(const std::string& op, const std::vector<Tensor>& in, const nlohmann::json& attrs, int n_out = 1) {
+  Graph g;
+  g.name = op;
+  std::vector<int> ids;
+  std::vector<Shape> shapes;
+  std::map<std::string, Tensor> feeds;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const std::string name = "in" + std::to_string(i);
+    ids.push_back(g.add_value(name, ValueKind::kInput, in[i].shape(), DType::kFloat64));
+    shapes.push_back(in[i].shape());
+    feeds[name] = in[i];
+  }
+  Node probe;
+  probe.op = op;
+  probe.attrs = attrs;
+  const std::vector<Shape> out_shapes = infer_shapes(probe, shapes);
+  std::vector<int> outs;
+  for (int k = 0; k < n_out; ++k) {
+    outs.push_back(g.add_value("out" + std::to_string(k), ValueKind::kIntermediate, out_shapes[static_cast<std::size_t>(k)],
+                               DType::kFloat64));
+  }
+  g.add_node(op, ids, outs, attrs);
+  g.outputs = outs;
+  const RunResult r = run(g, feeds);
+  std::vector<Tensor> result;
+  for (int o : outs) result.push_back(r.outputs.at(o));
+  return result;
+}
+
+double dot(const Tensor& a, const Tensor& b) {
+  const std::vector<double> x = a.to_vector(), y = b.to_vector();
+  double s = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) s += x[i] * y[i];
+  return s;
+}
+
+TEST(GraphConvolution, ForwardElementAndAdjointBackwardPasses) {
+  // Stride 2 and padding 1 on a non-square image with a non-square kernel: every index matters.
+  const Tensor x = Tensor::uniform({2, 3, 6, 5}, -1, 1, seed() + 1, DType::kFloat64);
+  const Tensor w = Tensor::uniform({4, 3, 3, 2}, -1, 1, seed() + 2, DType::kFloat64);
+  const nlohmann::json conv = {{"stride", 2}, {"padding", 1}};
+  const Tensor y = run_one("conv2d", {x, w}, conv)[0];
+  ASSERT_EQ(y.shape(), (Shape{2, 4, 3, 3}));
+  // y[1, 2, 1, 2] by hand: rows 2 p - 1 + r, columns 2 q - 1 + s, zero outside.
+  double want = 0;
+  for (int c = 0; c < 3; ++c)
+    for (int r = 0; r < 3; ++r)
+      for (int s = 0; s < 2; ++s) {
+        const int h = 2 * 1 - 1 + r, col = 2 * 2 - 1 + s;
+        if (h >= 0 && h < 6 && col >= 0 && col < 5) {
+          want += x.to_vector()[static_cast<std::size_t>(((1 * 3 + c) * 6 + h) * 5 + col)] *
+                  w.to_vector()[static_cast<std::size_t>(((2 * 3 + c) * 3 + r) * 2 + s)];
+        }
+      }
+  EXPECT_NEAR(y.to_vector()[static_cast<std::size_t>(((1 * 4 + 2) * 3 + 1) * 3 + 2)], want, 1e-12);
+  // The convolution is bilinear, so its backward passes are its adjoints:
+  // <conv(x, w), dy> = <x, backward_data(dy, w)> = <w, backward_weight(x, dy)>.
+  const Tensor dy = Tensor::uniform(y.shape(), -1, 1, seed() + 3, DType::kFloat64);
+  nlohmann::json data = conv, weight = conv;
+  data["input_shape"] = x.shape();
+  weight["weight_shape"] = w.shape();
+  const Tensor dx = run_one("conv2d_backward_data", {dy, w}, data)[0];
+  const Tensor dw = run_one("conv2d_backward_weight", {x, dy}, weight)[0];
+  ASSERT_EQ(dx.shape(), x.shape());
+  ASSERT_EQ(dw.shape(), w.shape());
+  const double ref = dot(y, dy);
+  EXPECT_NEAR(dot(x, dx), ref, 1e-10 * std::abs(ref) + 1e-12) << "seed " << seed();
+  EXPECT_NEAR(dot(w, dw), ref, 1e-10 * std::abs(ref) + 1e-12) << "seed " << seed();
+}
+
+TEST(GraphConvolution, MaxPoolBackwardRoutesEachGradientToItsArgmax) {
+  const Tensor x = Tensor::uniform({2, 3, 6, 6}, -1, 1, seed() + 4, DType::kFloat64);
+  const auto pooled = run_one("max_pool2d", {x}, {{"kernel", 2}, {"stride", 2}}, 2);
+  const Tensor dy = Tensor::uniform(pooled[0].shape(), -1, 1, seed() + 5, DType::kFloat64);
+  const Tensor dx = run_one("max_pool2d_backward", {dy, pooled[1]}, {{"input_shape", x.shape()}})[0];
+  ASSERT_EQ(dx.shape(), x.shape());
+  // y picks x at the argmax, so <dx, x> = <dy, y>; each window has one non-zero, equal to its dy.
+  EXPECT_NEAR(dot(dx, x), dot(dy, pooled[0]), 1e-12);
+  const std::vector<double> g = dx.to_vector(), d = dy.to_vector();
+  int nonzero = 0;
+  for (double v : g) nonzero += v != 0.0;
+  EXPECT_EQ(nonzero, static_cast<int>(d.size()));
+  EXPECT_NE(error_of([&] { run_one("max_pool2d_backward", {dy, pooled[1]}, {{"input_shape", {2, 4, 6, 6}}}); })
+                .find("input_shape [N, C, H, W]"),
+            std::string::npos);
+}
+
+TEST(GraphConvolution, ShapeErrorsNameTheShapes) {
+  auto shapes = [](const char* op, std::vector<Shape> in, nlohmann::json attrs) {
+    Node n;
+    n.op = op;
+    n.attrs = std::move(attrs);
+    return infer_shapes(n, in);
+  };
+  EXPECT_EQ(shapes("conv2d", {{8, 3, 32, 32}, {16, 3, 3, 3}}, {{"stride", 1}, {"padding", 1}})[0], (Shape{8, 16, 32, 32}));
+  EXPECT_NE(error_of([&] { shapes("conv2d", {{8, 3, 32, 32}, {16, 4, 3, 3}}, {{"padding", 1}}); }).find("[16, 4, 3, 3]"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { shapes("conv2d", {{1, 1, 2, 2}, {1, 1, 5, 5}}, {{"padding", 1}}); }).find("does not fit"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] {
+              shapes("conv2d_backward_data", {{8, 16, 30, 30}, {16, 3, 3, 3}}, {{"padding", 1}, {"input_shape", {8, 3, 32, 32}}});
+            }).find("dy is [8, 16, 30, 30], the convolution gives [8, 16, 32, 32]"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // Lab 02 reference tool: writes the committed training graphs (kernels/graphs/*.json, the data
 // labs 03 and 04 read) and checks them.
-//   lab02_reference_export_graphs --out DIR     write mlp.json and transformer_block.json
+//   lab02_reference_export_graphs --out DIR     write mlp.json, small_cnn.json and transformer_block.json
 //   lab02_reference_export_graphs --check DIR   the files in DIR are exactly what this tool writes,
 //       and each graph, run by the platform's executor on seeded random feeds, gives the loss, the
 //       gradients and the SGD step that the lab's autograd (the reference) computes for the same
@@ -27,6 +27,7 @@ struct Entry {
   aisys::lab02::tools::ModelGraph (*make)();
 };
 const Entry kGraphs[] = {{"mlp.json", aisys::lab02::tools::mlp_graph},
+                         {"small_cnn.json", aisys::lab02::tools::cnn_graph},
                          {"transformer_block.json", aisys::lab02::tools::transformer_block_graph}};
 
 std::vector<std::int32_t> labels_of(const Tensor& t) {
@@ -64,6 +65,10 @@ std::map<int, lab02::Variable> replay_forward(const graph::Graph& g, const std::
     else if (op == "mean") out = lab02::mean(in(0));
     else if (op == "cross_entropy") out = lab02::cross_entropy(in(0), labels_of(in(1).value()));
     else if (op == "layer_norm") out = lab02::layer_norm(in(0), in(1), in(2), n.attrs.value("eps", 1e-5));
+    else if (op == "conv2d") out = lab02::conv2d(in(0), in(1), n.attrs["stride"].get<int>(), n.attrs["padding"].get<int>());
+    else if (op == "max_pool2d") {
+      out = lab02::max_pool2d(in(0), n.attrs["kernel"].get<int>(), n.attrs["stride"].get<int>(), n.attrs["padding"].get<int>());
+    }
     else throw std::runtime_error("replay: no differentiable op for " + op);
     v[n.outputs[0]] = out;
   }

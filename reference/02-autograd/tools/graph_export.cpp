@@ -212,6 +212,18 @@ class Backward {
       }
       add(gamma, to_shape(b_.op("mul", {g, xhat}), gamma));
       add(beta, to_shape(g, beta));
+    } else if (op == "conv2d") {
+      const Json stride = n.attrs["stride"], padding = n.attrs["padding"];
+      if (needs(in[0])) {
+        add(in[0], b_.op("conv2d_backward_data", {g, in[1]},
+                         {{"stride", stride}, {"padding", padding}, {"input_shape", b_.shape(in[0])}}));
+      }
+      if (needs(in[1])) {
+        add(in[1], b_.op("conv2d_backward_weight", {in[0], g},
+                         {{"stride", stride}, {"padding", padding}, {"weight_shape", b_.shape(in[1])}}));
+      }
+    } else if (op == "max_pool2d") {
+      add(in[0], b_.op("max_pool2d_backward", {g, n.outputs[1]}, {{"input_shape", b_.shape(in[0])}}));
     } else {
       throw std::logic_error("graph backward: no rule for " + op);
     }
@@ -314,6 +326,27 @@ ModelGraph transformer_block_graph() {
   return finish(b, b.op("mean", {b.op("pow_scalar", {err}, {{"exponent", 2.0}})}), 0.05);
 }
 
+ModelGraph cnn_graph() {
+  // Lab 02's SmallCnn (models.hpp) at batch 16: the image batch arrives as [N, 784].
+  constexpr std::int64_t N = 16;
+  Builder b("small-cnn-b16");
+  const int x = b.input("x", {N, 784});
+  const int labels = b.input("labels", {N});
+  auto conv = [&](int v, std::int64_t c, std::int64_t k, const std::string& name) {
+    const int w = b.param(name + ".weight", {k, c, 3, 3});
+    const int bias = b.param(name + ".bias", {k});
+    const int y = b.op("conv2d", {v, w}, {{"stride", 1}, {"padding", 1}});
+    return b.op("add", {y, b.op("reshape", {bias}, {{"shape", {1, k, 1, 1}}})});
+  };
+  auto pool = [&](int v) { return b.op_multi("max_pool2d", {v}, {{"kernel", 2}, {"stride", 2}, {"padding", 0}}, 2)[0]; };
+  int h = b.op("reshape", {x}, {{"shape", {N, 1, 28, 28}}});
+  h = pool(b.op("relu", {conv(h, 1, 16, "conv1")}));   // [N, 16, 14, 14]
+  h = pool(b.op("relu", {conv(h, 16, 32, "conv2")}));  // [N, 32, 7, 7]
+  h = b.op("reshape", {h}, {{"shape", {N, 32 * 7 * 7}}});
+  const int logits = linear(b, h, 32 * 7 * 7, 10, "fc");
+  return finish(b, b.op("cross_entropy", {logits, labels}), 0.05);
+}
+
 std::map<std::string, Tensor> random_feeds(const Graph& g, std::uint64_t seed) {
   std::map<std::string, Tensor> feeds;
   std::uint64_t k = 0;
@@ -329,6 +362,9 @@ std::map<std::string, Tensor> random_feeds(const Graph& g, std::uint64_t seed) {
       feeds[v.name] = Tensor::uniform(v.shape, 0.5, 1.5, seed + k, v.dtype);
     } else if (v.kind == ValueKind::kParameter && v.shape.size() == 2) {
       const double bound = 1.0 / std::sqrt(static_cast<double>(v.shape[0] < v.shape[1] ? v.shape[1] : v.shape[0]));
+      feeds[v.name] = Tensor::uniform(v.shape, -bound, bound, seed + k, v.dtype);
+    } else if (v.kind == ValueKind::kParameter && v.shape.size() == 4) {  // a convolution's [K, C, R, S]
+      const double bound = 1.0 / std::sqrt(static_cast<double>(v.shape[1] * v.shape[2] * v.shape[3]));
       feeds[v.name] = Tensor::uniform(v.shape, -bound, bound, seed + k, v.dtype);
     } else {
       feeds[v.name] = Tensor::uniform(v.shape, -1, 1, seed + k, v.dtype);

@@ -5,6 +5,8 @@
 // files whose backward they can optimise and schedule without any code that derives gradients.
 //
 //   mlp_graph():               784-256-256-10 MLP, ReLU, cross-entropy, batch 64
+//   cnn_graph():               lab 02's SmallCnn (two 3x3 conv + ReLU + 2x2 max-pool stages, a
+//                              linear layer), cross-entropy, batch 16
 //   transformer_block_graph(): pre-norm block: layer norm, 4-head causal self-attention, residual,
 //                              layer norm, GELU MLP (4x), residual; mean-squared error against a
 //                              target; batch 2, 16 tokens, width 64
@@ -26,6 +28,7 @@ struct ModelGraph {
 };
 
 ModelGraph mlp_graph();
+ModelGraph cnn_graph();
 ModelGraph transformer_block_graph();
 
 // Seeded feeds for a graph: every input and parameter (labels as integer-valued floats in range).
