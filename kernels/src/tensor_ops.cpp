@@ -24,15 +24,6 @@ void require(const Tensor& t, const char* op, const char* which = "input") {
   if (!t.defined()) throw InvalidArgument(std::string(op) + ": the " + which + " tensor is undefined");
 }
 
-// Ops without a CUDA version yet.
-void require_cpu(const Tensor& t, const char* op, const char* which = "input") {
-  require(t, op, which);
-  if (!t.device().is_cpu()) {
-    throw InvalidArgument(std::string(op) + ": no CUDA version yet; the " + which + " is on " + to_string(t.device()) +
-                          " (copy it with .to(Device::cpu()))");
-  }
-}
-
 // Whether the op runs on the GPU: every operand on one device (else an error naming both).
 bool on_gpu(const char* op, std::initializer_list<const Tensor*> operands) {
   const Device d = (*operands.begin())->device();
@@ -311,7 +302,7 @@ Tensor sum_to(const Tensor& a, const Shape& shape) {
 }
 
 Tensor argmax(const Tensor& a, int axis) {
-  require_cpu(a, "argmax");
+  require(a, "argmax");
   const int ax = norm_axis(axis, a.dim(), "argmax", a.shape());
   std::vector<int> perm;  // the other axes in order, then `axis`
   for (int i = 0; i < a.dim(); ++i) {
@@ -324,6 +315,9 @@ Tensor argmax(const Tensor& a, int axis) {
   Shape out_shape = moved.shape();
   out_shape.pop_back();
   const std::int64_t rows = numel(out_shape);
+#if AISYS_HAVE_CUDA
+  if (on_gpu("argmax", {&a})) return cuda_ops::argmax_rows(moved, rows, n).reshape(out_shape);
+#endif
   std::vector<double> idx(static_cast<std::size_t>(rows));
   dispatch(a.dtype(), [&]<typename T>() {
     const T* p = base<T>(moved) + moved.offset();
@@ -458,12 +452,28 @@ Tensor softmax(const Tensor& a, int axis) {
 }
 
 Tensor cross_entropy(const Tensor& logits, std::span<const std::int32_t> labels) {
-  require_cpu(logits, "cross_entropy", "logits");
+  require(logits, "cross_entropy", "logits");
   if (logits.dim() != 2) throw InvalidArgument("cross_entropy: logits must be [N, C], got " + to_string(logits.shape()));
   const std::int64_t n = logits.size(0), c = logits.size(1);
   if (static_cast<std::int64_t>(labels.size()) != n) {
     throw InvalidArgument("cross_entropy: " + std::to_string(labels.size()) + " labels for logits " + to_string(logits.shape()));
   }
+#if AISYS_HAVE_CUDA
+  if (on_gpu("cross_entropy", {&logits})) {
+    // Labels are checked here on the host; the GPU gathers each row's log-probability and the
+    // mean runs as the device's reduction.
+    for (std::int64_t i = 0; i < n; ++i) {
+      const std::int32_t y = labels[static_cast<std::size_t>(i)];
+      if (y < 0 || y >= c) {
+        throw InvalidArgument("cross_entropy: label " + std::to_string(y) + " at row " + std::to_string(i) + " is outside [0, " +
+                              std::to_string(c) + ")");
+      }
+    }
+    if (n == 0) return Tensor::scalar(0.0, logits.dtype()).to(logits.device());
+    const Tensor picked = cuda_ops::pick_rows(log_softmax(logits, 1).contiguous(), {labels.begin(), labels.end()});
+    return neg(mean(picked));
+  }
+#endif
   const std::vector<double> lp = log_softmax(logits, 1).to_vector();
   double total = 0;
   for (std::int64_t i = 0; i < n; ++i) {
@@ -503,7 +513,7 @@ LayerNormResult layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& b
 }
 
 MaxPoolResult max_pool2d(const Tensor& x_in, int kernel, int stride, int padding) {
-  require_cpu(x_in, "max_pool2d");
+  require(x_in, "max_pool2d");
   if (x_in.dim() != 4) throw InvalidArgument("max_pool2d: expected [N, C, H, W], got " + to_string(x_in.shape()));
   if (kernel < 1 || stride < 1 || padding < 0 || padding * 2 > kernel) {
     throw InvalidArgument("max_pool2d: kernel " + std::to_string(kernel) + ", stride " + std::to_string(stride) + ", padding " +
@@ -517,6 +527,12 @@ MaxPoolResult max_pool2d(const Tensor& x_in, int kernel, int stride, int padding
                           to_string(x_in.shape()) + " with padding " + std::to_string(padding));
   }
   MaxPoolResult r;
+#if AISYS_HAVE_CUDA
+  if (on_gpu("max_pool2d", {&x})) {
+    r.y = cuda_ops::max_pool2d(x, kernel, stride, padding, OH, OW, r.argmax);
+    return r;
+  }
+#endif
   r.y = Tensor::empty({N, C, OH, OW}, x.dtype());
   r.argmax.resize(static_cast<std::size_t>(N * C * OH * OW));
   dispatch(x.dtype(), [&]<typename T>() {

@@ -51,13 +51,14 @@ Grads layer_norm_backward(const Node& node, const Tensor& grad) {
 
 Grads max_pool2d_backward(const Node& node, const Tensor& grad) {
   // Each output's gradient goes to the input element it chose (argmax), added where windows
-  // overlap and choose the same element. ops::max_pool2d is CPU-only, so is this.
+  // overlap and choose the same element. The scatter runs on the host (the saved argmax is a host
+  // tensor; there is no scatter op); the result goes back to the gradient's device.
   const Tensor& argmax = node.saved(0);  // float64 [N, C, P, Q], flat h W + w in the plane
   const Shape& in = node.input_shape(0);
   const std::int64_t planes = in[0] * in[1], plane = in[2] * in[3];
   const std::int64_t outputs = grad.numel() / planes;
   Tensor dx = Tensor::zeros(in, DType::kFloat64);
-  const Tensor g = grad.to(DType::kFloat64).contiguous();
+  const Tensor g = grad.to(Device::cpu()).to(DType::kFloat64).contiguous();
   const double* pg = g.data<double>();
   const double* pa = argmax.contiguous().data<double>();
   double* pd = dx.data<double>();
@@ -66,7 +67,7 @@ Grads max_pool2d_backward(const Node& node, const Tensor& grad) {
       pd[i * plane + static_cast<std::int64_t>(pa[i * outputs + o])] += pg[i * outputs + o];
     }
   }
-  return {dx.to(grad.dtype())};
+  return {dx.to(grad.dtype()).to(grad.device())};
 }
 
 Grads dropout_backward(const Node& node, const Tensor& grad) { return {ops::mul(grad, node.saved(0))}; }

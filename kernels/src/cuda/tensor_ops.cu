@@ -1,7 +1,8 @@
 // The CUDA side of the tensor ops (tensor_ops_cuda.hpp): one strided elementwise kernel for every
 // unary, scalar, binary and copy op (shapes and strides of up to kMaxDims dimensions passed by
 // value; broadcast operands carry stride 0), a block-per-output reduction accumulating in double,
-// and matmul through cuBLAS strided-batched GEMM (row-major C = A B computed as C^T = B^T A^T).
+// matmul through cuBLAS strided-batched GEMM (row-major C = A B computed as C^T = B^T A^T), and
+// one thread per output for argmax over rows, the label gather of cross_entropy and max-pool.
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
@@ -132,6 +133,56 @@ __global__ void reduce_kernel(T* out, const T* in, Strided kept, Strided red, lo
     __syncthreads();
   }
   if (threadIdx.x == 0) out[j] = static_cast<T>(partial[0] * scale);
+}
+
+template <typename T>
+__global__ void argmax_rows_kernel(double* out, const T* a, long long rows, long long n) {
+  for (long long r = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; r < rows;
+       r += static_cast<long long>(gridDim.x) * blockDim.x) {
+    const T* row = a + r * n;
+    long long best = 0;
+    for (long long j = 1; j < n; ++j) {
+      if (row[j] > row[best]) best = j;
+    }
+    out[r] = static_cast<double>(best);
+  }
+}
+
+template <typename T>
+__global__ void pick_rows_kernel(T* out, const T* lp, const double* labels, long long n, long long c) {
+  for (long long i = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; i < n;
+       i += static_cast<long long>(gridDim.x) * blockDim.x) {
+    out[i] = lp[i * c + static_cast<long long>(labels[i])];
+  }
+}
+
+// The window's first valid element starts the search (padding <= kernel / 2 leaves at least one),
+// then strictly larger ones replace it: the same choice as the CPU's.
+template <typename T>
+__global__ void max_pool_kernel(T* y, double* arg, const T* x, long long planes, long long h_in, long long w_in,
+                                long long oh, long long ow, int kernel, int stride, int padding) {
+  const long long total = planes * oh * ow;
+  for (long long o = blockIdx.x * static_cast<long long>(blockDim.x) + threadIdx.x; o < total;
+       o += static_cast<long long>(gridDim.x) * blockDim.x) {
+    const long long q = o % ow, p = (o / ow) % oh, plane = o / (oh * ow);
+    const T* in = x + plane * h_in * w_in;
+    T best = T(0);
+    long long at = -1;
+    for (int kh = 0; kh < kernel; ++kh) {
+      const long long h = p * stride - padding + kh;
+      if (h < 0 || h >= h_in) continue;
+      for (int kw = 0; kw < kernel; ++kw) {
+        const long long w = q * stride - padding + kw;
+        if (w < 0 || w >= w_in) continue;
+        if (at < 0 || in[h * w_in + w] > best) {
+          best = in[h * w_in + w];
+          at = h * w_in + w;
+        }
+      }
+    }
+    y[o] = best;
+    arg[o] = static_cast<double>(at);
+  }
 }
 
 unsigned blocks_for(long long n) {
@@ -297,6 +348,65 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, const Shape& batch) {
                                                  static_cast<int>(n), m * n, static_cast<int>(batches)));
   }
   return out;
+}
+
+Tensor argmax_rows(const Tensor& a, std::int64_t rows, std::int64_t n) {
+  set_device(a);
+  Tensor out = Tensor::empty({rows}, DType::kFloat64, a.device());
+  if (rows == 0) return out;
+  double* o = static_cast<double*>(out.storage()->data());
+  if (a.dtype() == DType::kFloat32) {
+    argmax_rows_kernel<<<blocks_for(rows), kThreads>>>(o, static_cast<const float*>(a.storage()->data()) + a.offset(), rows, n);
+  } else {
+    argmax_rows_kernel<<<blocks_for(rows), kThreads>>>(o, static_cast<const double*>(a.storage()->data()) + a.offset(), rows, n);
+  }
+  AISYS_CUDA_LAUNCH_CHECK();
+  return out;
+}
+
+Tensor pick_rows(const Tensor& log_probs, const std::vector<std::int32_t>& labels) {
+  set_device(log_probs);
+  const long long n = log_probs.size(0), c = log_probs.size(1);
+  Tensor out = Tensor::empty({n}, log_probs.dtype(), log_probs.device());
+  if (n == 0) return out;
+  const std::vector<double> host(labels.begin(), labels.end());
+  const Tensor dev_labels = Tensor::from_values(host, {n}, DType::kFloat64).to(log_probs.device());
+  const double* l = static_cast<const double*>(dev_labels.storage()->data()) + dev_labels.offset();
+  if (log_probs.dtype() == DType::kFloat32) {
+    pick_rows_kernel<<<blocks_for(n), kThreads>>>(static_cast<float*>(out.storage()->data()),
+                                                  static_cast<const float*>(log_probs.storage()->data()) + log_probs.offset(), l,
+                                                  n, c);
+  } else {
+    pick_rows_kernel<<<blocks_for(n), kThreads>>>(static_cast<double*>(out.storage()->data()),
+                                                  static_cast<const double*>(log_probs.storage()->data()) + log_probs.offset(), l,
+                                                  n, c);
+  }
+  AISYS_CUDA_LAUNCH_CHECK();
+  return out;
+}
+
+Tensor max_pool2d(const Tensor& x, int kernel, int stride, int padding, std::int64_t oh, std::int64_t ow,
+                  std::vector<std::int64_t>& argmax) {
+  set_device(x);
+  const long long planes = x.size(0) * x.size(1), h = x.size(2), w = x.size(3);
+  Tensor y = Tensor::empty({x.size(0), x.size(1), oh, ow}, x.dtype(), x.device());
+  Tensor arg = Tensor::empty(y.shape(), DType::kFloat64, x.device());
+  const long long total = y.numel();
+  argmax.clear();
+  if (total == 0) return y;
+  double* a = static_cast<double*>(arg.storage()->data());
+  if (x.dtype() == DType::kFloat32) {
+    max_pool_kernel<<<blocks_for(total), kThreads>>>(static_cast<float*>(y.storage()->data()), a,
+                                                     static_cast<const float*>(x.storage()->data()) + x.offset(), planes, h, w, oh,
+                                                     ow, kernel, stride, padding);
+  } else {
+    max_pool_kernel<<<blocks_for(total), kThreads>>>(static_cast<double*>(y.storage()->data()), a,
+                                                     static_cast<const double*>(x.storage()->data()) + x.offset(), planes, h, w, oh,
+                                                     ow, kernel, stride, padding);
+  }
+  AISYS_CUDA_LAUNCH_CHECK();
+  for (double v : arg.to_vector()) argmax.push_back(static_cast<std::int64_t>(v));
+  return y;
 }
 
 }  // namespace aisys::kernels::cuda_ops

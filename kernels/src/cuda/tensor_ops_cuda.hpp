@@ -3,6 +3,7 @@
 // and share a dtype (the callers check); outputs are new contiguous tensors on that device.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "aisys/kernels/tensor.hpp"
@@ -28,5 +29,14 @@ Tensor unary(Elementwise op, const Tensor& a, double scalar = 0);
 Tensor reduce(const Tensor& a, const std::vector<char>& reduced, bool max, bool mean);
 // [batch..., M, K] x [batch..., K, N] with batch dimensions already broadcast to `batch`.
 Tensor matmul(const Tensor& a, const Tensor& b, const Shape& batch);
+// The index of the largest element of each row of a contiguous [rows, n] tensor (the first on
+// ties), as float64 [rows].
+Tensor argmax_rows(const Tensor& a, std::int64_t rows, std::int64_t n);
+// log_probs[i, labels[i]] of a contiguous [N, C] tensor, as [N]; labels already checked in [0, C).
+Tensor pick_rows(const Tensor& log_probs, const std::vector<std::int32_t>& labels);
+// Max-pool of a contiguous [N, C, H, W] tensor into [N, C, OH, OW] (arguments already checked);
+// the argmax of each window (h W + w within its plane) comes back to the host.
+Tensor max_pool2d(const Tensor& x, int kernel, int stride, int padding, std::int64_t oh, std::int64_t ow,
+                  std::vector<std::int64_t>& argmax);
 
 }  // namespace aisys::kernels::cuda_ops

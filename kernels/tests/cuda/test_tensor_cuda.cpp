@@ -1,7 +1,7 @@
 // Tensors on a GPU against the same ops on the CPU (the CPU ops are themselves tested against
 // double precision in test_tensor.cpp): copies across devices and dtypes, strided and broadcast
-// elementwise ops, reductions, batched matmul through cuBLAS, and the composite ops (softmax,
-// layer norm) built on them. Random inputs from a logged seed; skipped without a GPU.
+// elementwise ops, reductions, batched matmul through cuBLAS, the composite ops (softmax,
+// layer norm) built on them, argmax, cross-entropy and max-pool. Random inputs from a logged seed; skipped without a GPU.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,6 +9,8 @@
 #include <iostream>
 #include <random>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "aisys/kernels/tensor.hpp"
 #include "aisys/kernels/tensor_ops.hpp"
@@ -103,7 +105,38 @@ TEST_F(TensorCuda, CompositeOpsMatchCpu) {
   const auto on_cpu = ops::layer_norm(x, g, b);
   expect_same(on_gpu.y, on_cpu.y, 1e-5, "layer_norm y");
   expect_same(on_gpu.rstd, on_cpu.rstd, 1e-5, "layer_norm rstd");
-  EXPECT_THROW(ops::argmax(dx, 1), InvalidArgument);  // no CUDA version yet: says so
+}
+
+TEST_F(TensorCuda, ArgmaxCrossEntropyAndMaxPoolMatchCpu) {
+  std::uint64_t s = seed() + 7;
+  // argmax along the last axis and along a middle one (a permuted copy on the device).
+  const Tensor a = Tensor::uniform({4, 5, 6}, -1, 1, s++);
+  expect_same(ops::argmax(a.to(Device::cuda()), 2), ops::argmax(a, 2), 0, "argmax axis 2");
+  expect_same(ops::argmax(a.to(Device::cuda()), 1), ops::argmax(a, 1), 0, "argmax axis 1");
+  // cross-entropy: the same mean loss; a bad label is refused naming its row, as on the CPU.
+  const Tensor logits = Tensor::uniform({9, 10}, -3, 3, s++);
+  std::vector<std::int32_t> labels;
+  for (int i = 0; i < 9; ++i) labels.push_back((i * 7 + 3) % 10);
+  expect_same(ops::cross_entropy(logits.to(Device::cuda()), labels), ops::cross_entropy(logits, labels), 1e-5,
+              "cross_entropy");
+  labels[4] = 10;
+  try {
+    ops::cross_entropy(logits.to(Device::cuda()), labels);
+    ADD_FAILURE() << "label 10 of 10 classes accepted";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("at row 4"), std::string::npos) << e.what();
+  }
+  // max-pool with overlapping, padded windows (kernel 3, stride 2, padding 1) and plain 2x2:
+  // the same outputs and the same argmax, both dtypes.
+  for (const DType dtype : {DType::kFloat32, DType::kFloat64}) {
+    const Tensor x = Tensor::uniform({2, 3, 9, 8}, -1, 1, s++, dtype);
+    for (const auto& [k, st, pad] : {std::tuple{3, 2, 1}, std::tuple{2, 2, 0}}) {
+      const auto gpu = ops::max_pool2d(x.to(Device::cuda()), k, st, pad);
+      const auto cpu = ops::max_pool2d(x, k, st, pad);
+      expect_same(gpu.y, cpu.y, 0, "max_pool2d y");
+      EXPECT_EQ(gpu.argmax, cpu.argmax) << "max_pool2d argmax, kernel " << k << " stride " << st << " padding " << pad;
+    }
+  }
 }
 
 }  // namespace

@@ -7,9 +7,10 @@
 //
 // Device: every operand on one device (else InvalidArgument naming both). On a GPU (CUDA builds)
 // the elementwise ops, where, the reductions, sum_to and matmul (cuBLAS) run as CUDA kernels, and
-// softmax, log_softmax and layer_norm follow since they are built from those; argmax,
-// cross_entropy and max_pool2d have no CUDA version yet and say so (copy to the CPU with
-// .to(Device::cpu())); dropout_mask is drawn on the CPU.
+// softmax, log_softmax and layer_norm follow since they are built from those; argmax and
+// max_pool2d run one thread per output (max_pool2d's argmax comes back to the host, where
+// MaxPoolResult keeps it), cross_entropy gathers each row's log-probability on the device after
+// checking the labels on the host; dropout_mask is drawn on the CPU.
 //
 // Errors name the op and the shapes, e.g. "matmul: inner dimensions differ: [2, 3] x [4, 5]".
 #pragma once
