@@ -27,6 +27,12 @@ foreach(lab_dir IN LISTS _labs)
   endif()
   set(ref "${PROJECT_SOURCE_DIR}/reference/${lab}")
   set(labels "cpu;grading;lab${id}")
+  # A lab that runs its tests on up to 8 MPI ranks is graded with both cores to itself: two such
+  # gradings side by side put 16 busy ranks on 2 cores and their per-part timeouts fire.
+  set(_procs 1)
+  if(NOT _no_needs AND _needs MATCHES "mpi")
+    set(_procs 2)
+  endif()
   if(EXISTS "${ref}/expected/skeleton.json")
     add_test(NAME lab${id}.grade.skeleton
              COMMAND ${_aisys} grade ${id} --timeout 60 --expect "${ref}/expected/skeleton.json")
@@ -35,13 +41,13 @@ foreach(lab_dir IN LISTS _labs)
     add_test(NAME lab${id}.grade.skeleton COMMAND ${_aisys} grade ${id} --timeout 60)
     set_tests_properties(lab${id}.grade.skeleton PROPERTIES PASS_REGULAR_EXPRESSION "total 0 / ")
   endif()
-  set_tests_properties(lab${id}.grade.skeleton PROPERTIES LABELS "${labels}" TIMEOUT 900)
+  set_tests_properties(lab${id}.grade.skeleton PROPERTIES LABELS "${labels}" TIMEOUT 900 PROCESSORS ${_procs})
   if(EXISTS "${ref}/expected/reference.json")
     add_test(NAME lab${id}.grade.reference
              COMMAND ${_aisys} grade ${id} --submission "${ref}" --quick --timeout 120
                      --format junit --out "${CMAKE_CURRENT_BINARY_DIR}/grade-lab${id}-reference.xml"
                      --expect "${ref}/expected/reference.json")
-    set_tests_properties(lab${id}.grade.reference PROPERTIES LABELS "${labels}" TIMEOUT 900)
+    set_tests_properties(lab${id}.grade.reference PROPERTIES LABELS "${labels}" TIMEOUT 900 PROCESSORS ${_procs})
   endif()
   # Order within a lab (DEPENDS orders, it never skips): the skeleton first, whose grading tree
   # compiles the lab's tests and benchmarks into the compiler cache, then the reference, whose
@@ -57,7 +63,7 @@ foreach(lab_dir IN LISTS _labs)
              COMMAND ${CMAKE_COMMAND} -DAISYS=${_aisys} -DLAB=${id} -DSOURCE_FILE=${ref}/${first_file}
                      -DREL=${first_file} -DEXPECT=${ref}/expected/one-stage.json
                      -DWORK=${CMAKE_CURRENT_BINARY_DIR}/one-stage-lab${id} -P "${_tests_dir}/grade_one_stage.cmake")
-    set_tests_properties(lab${id}.grade.one-stage PROPERTIES LABELS "${labels}" TIMEOUT 900 DEPENDS "${_after_reference}")
+    set_tests_properties(lab${id}.grade.one-stage PROPERTIES LABELS "${labels}" TIMEOUT 900 PROCESSORS ${_procs} DEPENDS "${_after_reference}")
   endif()
   file(GLOB variants LIST_DIRECTORIES true "${ref}/wrong/*")
   foreach(variant IN LISTS variants)
@@ -68,7 +74,7 @@ foreach(lab_dir IN LISTS _labs)
     add_test(NAME lab${id}.grade.wrong.${name}
              COMMAND ${CMAKE_COMMAND} -DAISYS=${_aisys} -DLAB=${id} -DREF=${ref} -DVARIANT=${variant}
                      -DWORK=${CMAKE_CURRENT_BINARY_DIR}/wrong-lab${id}-${name} -P "${_tests_dir}/grade_wrong.cmake")
-    set_tests_properties(lab${id}.grade.wrong.${name} PROPERTIES LABELS "${labels}" TIMEOUT 900 DEPENDS "${_after_reference}")
+    set_tests_properties(lab${id}.grade.wrong.${name} PROPERTIES LABELS "${labels}" TIMEOUT 900 PROCESSORS ${_procs} DEPENDS "${_after_reference}")
   endforeach()
   if(AISYS_HAVE_CUDA AND EXISTS "${ref}/expected/ptx_checks.json")
     get_filename_component(cuda_bin "${CMAKE_CUDA_COMPILER}" DIRECTORY)
