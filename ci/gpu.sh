@@ -230,7 +230,7 @@ gpu_test_binaries() {
         [[ "$exe" == "$BUILD"/* && -f "$exe" && -x "$exe" ]] && printf '%s\n' "$exe"
       done
     find "$BUILD" -type f -perm -u+x \( -name '*_cuda_tests' -o -name 'lab*_cuda*' \) \
-      -not -path '*/CMakeFiles/*' -not -path '*/grading/*' -not -name '*.*' 2>/dev/null
+      -not -path '*/CMakeFiles/*' -not -path '*.grading-*' -not -name '*.*' 2>/dev/null
   } | sort -u
 }
 

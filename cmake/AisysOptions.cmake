@@ -44,7 +44,12 @@ if(NOT _aisys_ccache_mode MATCHES "^(OFF|FALSE|NO|0)$")
     if(NOT AISYS_CCACHE_DIR)
       set(AISYS_CCACHE_DIR "${CMAKE_BINARY_DIR}/ccache" CACHE PATH "ccache's cache folder" FORCE)
     endif()
-    set(_aisys_launcher "${CMAKE_COMMAND}" -E env "CCACHE_BASEDIR=${CMAKE_SOURCE_DIR}" CCACHE_NOHASHDIR=1
+    # Paths are made relative to the project's source tree; a grading tree keeps its platform's
+    # (AisysPlatformConfig.cmake sets it), since it compiles the lab's files where they are.
+    if(NOT AISYS_CCACHE_BASEDIR)
+      set(AISYS_CCACHE_BASEDIR "${CMAKE_SOURCE_DIR}" CACHE PATH "ccache's base folder (paths under it are made relative)" FORCE)
+    endif()
+    set(_aisys_launcher "${CMAKE_COMMAND}" -E env "CCACHE_BASEDIR=${AISYS_CCACHE_BASEDIR}" CCACHE_NOHASHDIR=1
         "CCACHE_DIR=${AISYS_CCACHE_DIR}" CCACHE_MAXSIZE=2G "${AISYS_CCACHE_PROGRAM}")
     if(NOT CMAKE_CXX_COMPILER_LAUNCHER)
       set(CMAKE_CXX_COMPILER_LAUNCHER "${_aisys_launcher}")

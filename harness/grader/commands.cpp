@@ -252,7 +252,11 @@ int cmd_grade(const GradeArgs& a) {
   Manifest m = aisys::grader::load_manifest(lab.string());
   aisys::grader::GradeOptions o;
   o.lab_dir = lab.string();
-  o.work_root = (binary_dir() / "grading").string();
+  // Trees sit beside the build folder (build/ci.grading-lab01-XXXXXX next to build/ci): at the same
+  // depth under the source tree, a tree's compile commands for the lab's tests read like the main
+  // build's once ccache makes them relative, so a grading compiles only the student's files.
+  o.work_root = binary_dir().parent_path().string();
+  o.work_prefix = binary_dir().filename().string() + ".grading-";
   o.timeout_s = a.timeout_s;
   o.seed = a.seed;
   o.quick_benchmarks = a.quick;

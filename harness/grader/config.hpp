@@ -9,6 +9,7 @@ extern const char* const kBinaryDir;
 extern const char* const kPlatformDir;
 extern const char* const kCMake;
 extern const char* const kCTest;
+extern const char* const kCMakeVersion;  // the CMake that configured this build
 extern const char* const kGenerator;
 extern const char* const kMakeProgram;
 extern const char* const kBuildType;

@@ -31,7 +31,8 @@ struct GradeOptions {
   std::string submission_name;      // shown in results and CSV rows
   std::string base_dir;             // files the submission lacks come from here (else skeleton/)
   std::string hidden_tests_dir;     // reference/NN-slug/hidden_tests when present
-  std::string work_root;            // where clean trees are made
+  std::string work_root;            // the folder that holds clean trees
+  std::string work_prefix;          // a tree is <work_root>/<work_prefix>labNN-XXXXXX
   std::optional<double> timeout_s;  // overrides lab.json's timeout_s
   std::optional<std::uint64_t> seed;
   bool quick_benchmarks = false;    // fewer pairs (CI); points are then indicative

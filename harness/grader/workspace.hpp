@@ -1,5 +1,5 @@
-// A clean grading tree for one submission: the lab's files, only the student files, hidden tests
-// where present, and a generated CMake project that builds the lab against the built platform.
+// A clean grading tree for one submission: only the student files and a generated CMake project
+// that builds the lab (its own files and hidden tests read in place) against the built platform.
 // Student files that do not compile (or break the link) are replaced by the skeleton's.
 #pragma once
 
@@ -15,7 +15,7 @@ namespace aisys::grader {
 
 struct Workspace {
   std::string root;       // work tree
-  std::string build_dir;  // root/build
+  std::string build_dir;  // the root itself (built in place)
   std::string student_dir;
   nlohmann::json build_info;  // lab_build.json
   std::string tests_binary, bench_binary;
