@@ -2,7 +2,9 @@
 #   aisys_add_mpi_test(NAME n NP ranks COMMAND binary args... [LABELS ...] [TIMEOUT s])
 # runs `mpiexec -n ranks binary args` with what Open MPI needs on these machines: oversubscription
 # (more ranks than cores), running as root where CI does, and no cross-memory-attach single copy
-# (not permitted in most containers), one BLAS/OpenMP thread per rank. PROCESSORS tells CTest how many cores the test occupies.
+# (not permitted in most containers), no wait before the ranks of a failed job are killed (by
+# default a rank that exits non-zero costs the job 1-2 s of waiting), one BLAS/OpenMP thread per
+# rank. PROCESSORS tells CTest how many cores the test occupies.
 include_guard(GLOBAL)
 
 set(AISYS_MPI_ENVIRONMENT
@@ -11,6 +13,7 @@ set(AISYS_MPI_ENVIRONMENT
     "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1"
     "OMPI_MCA_btl_vader_single_copy_mechanism=none"
     "OMPI_MCA_btl=self,vader,tcp"
+    "OMPI_MCA_odls_base_sigkill_timeout=0"
     "OPENBLAS_NUM_THREADS=1"
     "OMP_NUM_THREADS=1")
 

@@ -201,6 +201,9 @@ void run_correctness(const Manifest& m, const Part& part, const Workspace& w, co
       pr.message = "the test binary" + at + " wrote no report (" + r.describe(ro.timeout_s) + ")";
       return;
     }
+    // A failure at one process count already decides the part (it is all or nothing): the first
+    // failing count is reported and the larger ones are not run.
+    if (total - passed - skipped > 0) break;
   }
   if (total == 0) {
     pr.status = "error";

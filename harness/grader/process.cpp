@@ -160,6 +160,7 @@ std::map<std::string, std::string> mpi_environment() {
           {"OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"},
           {"OMPI_MCA_btl_vader_single_copy_mechanism", "none"},
           {"OMPI_MCA_btl", "self,vader,tcp"},
+          {"OMPI_MCA_odls_base_sigkill_timeout", "0"},
           {"OPENBLAS_NUM_THREADS", "1"},
           {"OMP_NUM_THREADS", "1"}};
 }

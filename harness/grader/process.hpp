@@ -39,7 +39,7 @@ RunResult run_capture(const std::vector<std::string>& argv, double timeout_s = 6
 
 // The environment Open MPI needs on these machines (the same as cmake/AisysMpi.cmake sets for
 // CTest): oversubscription, running as root where CI does, no cross-memory-attach single copy,
-// one BLAS/OpenMP thread per rank.
+// no wait before killing the ranks of a failed job, one BLAS/OpenMP thread per rank.
 // mpiexec's command for a benchmark at np ranks: one rank per core ("--bind-to core") where the
 // machine has that many cores, otherwise unbound (oversubscribed: binding would refuse to start).
 std::vector<std::string> mpiexec_for_benchmark(int np);
