@@ -2,7 +2,6 @@
 // 2009; the algorithm of NCCL and Horovod). Each of the 2 (p - 1) steps moves one chunk of about
 // count / p elements to the next rank while receiving one from the previous.
 #include <algorithm>
-#include <vector>
 
 #include "aisys/lab05/allreduce.hpp"
 
@@ -26,7 +25,9 @@ void ring_allreduce(Communicator& c, void* data, std::size_t count, DataType typ
   // chunked-and-pipelined).
   constexpr std::size_t kSegmentBytes = 256 << 10;
   const std::size_t seg = std::max<std::size_t>(1, kSegmentBytes / elem);
-  std::vector<char> incoming(std::min(base + 1, seg) * elem);
+  // Received segments land in scratch memory of the communicator's kind (host for MPI, device for
+  // NCCL), so the same code runs on either backend.
+  comm::Scratch incoming = c.scratch(std::min(base + 1, seg) * elem);
   constexpr int kTag = 11;
   // One exchange of a (send chunk, receive chunk) pair, segment by segment; `add` accumulates.
   // Every rank makes the same number of calls (segments of the longest chunk, some of them empty),
@@ -36,9 +37,9 @@ void ring_allreduce(Communicator& c, void* data, std::size_t count, DataType typ
     const std::size_t ns = length(send_chunk), nr = length(recv_chunk);
     for (std::size_t off = 0; off < longest; off += seg) {
       const std::size_t ks = off < ns ? std::min(seg, ns - off) : 0, kr = off < nr ? std::min(seg, nr - off) : 0;
-      char* dst = add ? incoming.data() : bytes + (begin(recv_chunk) + off) * elem;
+      char* dst = add ? incoming.as<char>() : bytes + (begin(recv_chunk) + off) * elem;
       c.sendrecv(bytes + (begin(send_chunk) + off) * elem, ks, next, dst, kr, prev, type, kTag);
-      if (add) comm::accumulate(bytes + (begin(recv_chunk) + off) * elem, incoming.data(), kr, type);
+      if (add) comm::accumulate(bytes + (begin(recv_chunk) + off) * elem, incoming.as<char>(), kr, type);
     }
   };
   // Reduce-scatter: after step s, chunk (r - s - 1) holds the sum of s + 2 ranks' parts; after the

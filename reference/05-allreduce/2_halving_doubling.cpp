@@ -21,15 +21,15 @@ void halving_doubling_allreduce(Communicator& c, void* data, std::size_t count, 
   // L2 cache while a segment is received and added.
   constexpr std::size_t kSegmentBytes = 256 << 10;
   const std::size_t seg = std::max<std::size_t>(1, kSegmentBytes / elem);
-  std::vector<char> incoming(std::min(count, seg) * elem);
+  comm::Scratch incoming = c.scratch(std::min(count, seg) * elem);  // host for MPI, device for NCCL
   // Send [send_lo, send_lo + ns) to and receive [recv_lo, recv_lo + nr) from `partner`, segment by
   // segment (the partner cuts the same ranges the same way); `add`: accumulate instead of storing.
   auto exchange = [&](int partner, std::size_t send_lo, std::size_t ns, std::size_t recv_lo, std::size_t nr, bool add) {
     for (std::size_t off = 0; off < std::max(ns, nr); off += seg) {
       const std::size_t ks = off < ns ? std::min(seg, ns - off) : 0, kr = off < nr ? std::min(seg, nr - off) : 0;
-      char* dst = add ? incoming.data() : bytes + (recv_lo + off) * elem;
+      char* dst = add ? incoming.as<char>() : bytes + (recv_lo + off) * elem;
       c.sendrecv(bytes + (send_lo + off) * elem, ks, partner, dst, kr, partner, type, kTag);
-      if (add) comm::accumulate(bytes + (recv_lo + off) * elem, incoming.data(), kr, type);
+      if (add) comm::accumulate(bytes + (recv_lo + off) * elem, incoming.as<char>(), kr, type);
     }
   };
 
@@ -39,8 +39,8 @@ void halving_doubling_allreduce(Communicator& c, void* data, std::size_t count, 
     if (r % 2 == 0) {
       for (std::size_t off = 0; off < count; off += seg) {
         const std::size_t k = std::min(seg, count - off);
-        c.recv(incoming.data(), k, type, r + 1, kTag);
-        comm::accumulate(bytes + off * elem, incoming.data(), k, type);
+        c.recv(incoming.as<char>(), k, type, r + 1, kTag);
+        comm::accumulate(bytes + off * elem, incoming.as<char>(), k, type);
       }
       new_rank = r / 2;
     } else {

@@ -2,7 +2,6 @@
 // in segments so that a rank forwards segment k while its children already send segment k + 1.
 // log2(p) latency terms, but every byte crosses the root's link: suited to small messages.
 #include <algorithm>
-#include <vector>
 
 #include "aisys/lab05/allreduce.hpp"
 
@@ -14,7 +13,7 @@ void tree_allreduce(Communicator& c, void* data, std::size_t count, DataType typ
   const std::size_t elem = comm::size_of(type);
   const std::size_t seg = std::max<std::size_t>(1, segment_bytes / elem);
   char* bytes = static_cast<char*>(data);
-  std::vector<char> incoming(std::min(seg, count) * elem);
+  comm::Scratch incoming = c.scratch(std::min(seg, count) * elem);  // host for MPI, device for NCCL
   constexpr int kTag = 13;
   // Reduce: in round `mask`, ranks with that bit set send to rank - mask and leave.
   for (std::size_t off = 0; off < count; off += seg) {
@@ -25,8 +24,8 @@ void tree_allreduce(Communicator& c, void* data, std::size_t count, DataType typ
         break;
       }
       if (r + mask < p) {
-        c.recv(incoming.data(), n, type, r + mask, kTag);
-        comm::accumulate(bytes + off * elem, incoming.data(), n, type);
+        c.recv(incoming.as<char>(), n, type, r + mask, kTag);
+        comm::accumulate(bytes + off * elem, incoming.as<char>(), n, type);
       }
     }
   }

@@ -17,7 +17,7 @@ struct NonblockingRing::State {
   std::size_t count;
   int tag, p, r, step = 0, steps = 0;
   bool started = false, finished = false;
-  std::vector<float> incoming;
+  comm::Scratch incoming;  // the reduce-scatter's receive buffer, in the communicator's memory
   comm::Request send, recv;
   int recv_chunk = 0;
 
@@ -34,7 +34,7 @@ struct NonblockingRing::State {
     if (step < p - 1) {  // reduce-scatter: receive into a scratch buffer, add when it lands
       send_chunk = (r - step + p) % p;
       recv_chunk = (r - step - 1 + p) % p;
-      recv = c->irecv(incoming.data(), length(recv_chunk), DataType::kFloat32, prev, tag);
+      recv = c->irecv(incoming.as<float>(), length(recv_chunk), DataType::kFloat32, prev, tag);
     } else {  // all-gather: receive straight into place
       const int s = step - (p - 1);
       send_chunk = (r - s + 1 + p) % p;
@@ -54,7 +54,7 @@ NonblockingRing::NonblockingRing(Communicator& c, float* data, std::size_t count
   state_->p = c.size();
   state_->r = c.rank();
   state_->steps = 2 * (state_->p - 1);
-  state_->incoming.resize(count / static_cast<std::size_t>(state_->p) + 1);
+  state_->incoming = c.scratch((count / static_cast<std::size_t>(state_->p) + 1) * sizeof(float));
 }
 
 NonblockingRing::~NonblockingRing() = default;
@@ -75,7 +75,7 @@ bool NonblockingRing::progress() {
   // Apply every step whose send and receive have both completed; never wait.
   while (s.c->test(s.recv) && s.c->test(s.send)) {
     if (s.step < s.p - 1) {
-      comm::accumulate(s.data + s.begin(s.recv_chunk), s.incoming.data(), s.length(s.recv_chunk), DataType::kFloat32);
+      comm::accumulate(s.data + s.begin(s.recv_chunk), s.incoming.as<float>(), s.length(s.recv_chunk), DataType::kFloat32);
     }
     s.recv.reset();
     s.send.reset();

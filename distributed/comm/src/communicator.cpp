@@ -1,9 +1,14 @@
-// Backend-independent parts of the Communicator: data types, Request ownership, accumulate().
+// Backend-independent parts of the Communicator: data types, Request ownership, host scratch
+// memory, accumulate().
 #include "aisys/comm/communicator.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+#include <utility>
 
+#include "aisys/kernels/error.hpp"
 #include "request_impl.hpp"
 
 namespace aisys::comm {
@@ -47,6 +52,35 @@ Request::~Request() {
   }
 }
 void Request::reset() { impl_.reset(); }
+
+Scratch::Scratch(void* data, std::size_t bytes, Release release) noexcept
+    : data_(data), bytes_(bytes), release_(release) {}
+Scratch::Scratch(Scratch&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)), bytes_(std::exchange(other.bytes_, 0)),
+      release_(std::exchange(other.release_, nullptr)) {}
+Scratch& Scratch::operator=(Scratch&& other) noexcept {
+  if (this != &other) {
+    if (data_ != nullptr && release_ != nullptr) release_(data_);
+    data_ = std::exchange(other.data_, nullptr);
+    bytes_ = std::exchange(other.bytes_, 0);
+    release_ = std::exchange(other.release_, nullptr);
+  }
+  return *this;
+}
+Scratch::~Scratch() {
+  if (data_ != nullptr && release_ != nullptr) release_(data_);
+}
+
+Scratch Communicator::scratch(std::size_t bytes) {
+  constexpr std::size_t kAlign = 64;
+  const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + kAlign - 1) / kAlign * kAlign;
+  void* p = std::aligned_alloc(kAlign, rounded);
+  if (p == nullptr) {
+    throw Error("rank " + std::to_string(rank()) + ": cannot allocate " + std::to_string(bytes) +
+                " bytes of scratch memory");
+  }
+  return Scratch(p, bytes, [](void* q) { std::free(q); });
+}
 
 template <typename T>
 static void add(void* dst, const void* src, std::size_t count) {

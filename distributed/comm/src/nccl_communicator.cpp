@@ -1,6 +1,7 @@
 // The NCCL backend of comm::Communicator (nccl_communicator.hpp).
 #include "aisys/comm/nccl_communicator.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -123,6 +124,12 @@ class NcclCommunicator final : public Communicator {
     for (Request& r : requests) {
       if (r.active()) wait(r);
     }
+  }
+  // Device memory: what NCCL sends from and receives into.
+  Scratch scratch(std::size_t bytes) override {
+    void* p = nullptr;
+    AISYS_CUDA_CHECK(cudaMalloc(&p, std::max<std::size_t>(bytes, 1)));
+    return Scratch(p, bytes, [](void* q) { cudaFree(q); });
   }
   void barrier() override {
     flush();

@@ -7,7 +7,8 @@ namespace aisys::lab05 {
 
 void ring_allreduce(Communicator& c, void* data, std::size_t count, DataType type) {
   // TODO(student): cut the buffer into c.size() chunks; p - 1 sendrecv steps of reduce-scatter
-  // (comm::accumulate adds what arrives), then p - 1 of all-gather.
+  // (receive into c.scratch(...) memory; comm::accumulate adds what arrives), then p - 1 of
+  // all-gather.
   (void)c, (void)data, (void)count, (void)type;
   throw NotImplemented("05", "ring_allreduce");
 }

@@ -1,5 +1,5 @@
 // The NCCL backend at one rank, on device buffers: sendrecv to itself, queued isend/irecv issued
-// as one group, accumulate() on the device; skipped, with the reason, without a GPU or NCCL.
+// as one group, accumulate() on the device, scratch memory on the device; skipped, with the reason, without a GPU or NCCL.
 #include <gtest/gtest.h>
 
 #include <cuda_runtime.h>
@@ -71,6 +71,26 @@ TEST_F(NcclCommunicatorTest, AccumulateOnTheDevice) {
   for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(got[i], a[i] + b[i]) << "element " << i;
   cudaFree(da);
   cudaFree(db);
+}
+
+TEST_F(NcclCommunicatorTest, ScratchIsDeviceMemory) {
+  Scratch s = comm_->scratch(4096 * sizeof(float));
+  ASSERT_NE(s.data(), nullptr);
+  cudaPointerAttributes attributes{};
+  AISYS_CUDA_CHECK(cudaPointerGetAttributes(&attributes, s.data()));
+  EXPECT_EQ(attributes.type, cudaMemoryTypeDevice);
+  // A step of an all-reduce through it: receive into scratch, add into the data.
+  std::vector<float> a(4096), b(4096);
+  std::iota(a.begin(), a.end(), 1.0f);
+  std::iota(b.begin(), b.end(), -7.0f);
+  float* data = device_copy(a);
+  float* peer = device_copy(b);
+  comm_->sendrecv(peer, b.size(), 0, s.data(), b.size(), 0, DataType::kFloat32, 4);
+  accumulate(data, s.data(), a.size(), DataType::kFloat32);
+  const auto got = host_copy(data, a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(got[i], a[i] + b[i]) << "element " << i;
+  cudaFree(data);
+  cudaFree(peer);
 }
 
 }  // namespace

@@ -55,6 +55,32 @@ class Request {
   std::unique_ptr<Impl> impl_;
 };
 
+// Staging memory in the space a communicator sends from: host memory (64-byte aligned) for Open
+// MPI, device memory for NCCL. The all-reduce algorithms take their receive buffers from
+// Communicator::scratch(), so one implementation runs on either backend. Move-only; frees itself.
+class Scratch {
+ public:
+  using Release = void (*)(void*);
+  Scratch() = default;
+  Scratch(void* data, std::size_t bytes, Release release) noexcept;
+  Scratch(Scratch&& other) noexcept;
+  Scratch& operator=(Scratch&& other) noexcept;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch();
+  void* data() const { return data_; }
+  std::size_t bytes() const { return bytes_; }
+  template <typename T>
+  T* as() const {
+    return static_cast<T*>(data_);
+  }
+
+ private:
+  void* data_ = nullptr;
+  std::size_t bytes_ = 0;
+  Release release_ = nullptr;
+};
+
 class Communicator {
  public:
   virtual ~Communicator() = default;
@@ -75,6 +101,9 @@ class Communicator {
   virtual void wait(Request& request) = 0;
   virtual void wait_all(std::span<Request> requests) = 0;
   virtual void barrier() = 0;
+  // At least `bytes` of memory this communicator can send from and receive into (never null, even
+  // for 0 bytes): host memory here; the NCCL backend gives device memory.
+  virtual Scratch scratch(std::size_t bytes);
 
   // Typed conveniences.
   template <typename T>

@@ -4,7 +4,9 @@
 //
 // Every all-reduce here is in place and sums: on return, data on every rank holds the element-wise
 // sum of every rank's data. Every rank calls it with the same count and type. Any count (0, 1,
-// fewer than the ranks, not divisible by them) and any number of ranks must work.
+// fewer than the ranks, not divisible by them) and any number of ranks must work. Take receive
+// buffers from c.scratch(bytes) (host memory on Open MPI, device memory on NCCL) and add with
+// comm::accumulate(), never with a loop over the data: then one implementation runs on both.
 #pragma once
 
 #include <cstddef>
