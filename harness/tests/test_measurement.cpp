@@ -1,6 +1,6 @@
-// Unit tests of the measurement library: the oracle GEMM against a long-double computation, the
-// Freivalds check used on timed outputs (it must catch one wrong element), the OpenBLAS baseline
-// against the oracle, the tolerance, the results context, and the ceilings' roofline arithmetic.
+// Unit tests of the measurement library: the oracle GEMM against a long-double computation and the
+// plain loop, the Freivalds check used on timed outputs (it must catch one wrong element), the
+// OpenBLAS baseline against the oracle, the tolerance, the results context, and the ceilings' roofline arithmetic.
 #include <cmath>
 #include <random>
 #include <vector>
@@ -31,6 +31,27 @@ TEST(Oracle, ReferenceGemmMatchesLongDouble) {
       EXPECT_NEAR(static_cast<double>(want), C[i * N + j], 1e-12) << i << "," << j;
     }
   }
+}
+
+// The blocked oracle sums each element's products in k order, like the plain triple loop: equal
+// bit for bit, on a shape that cuts its row and column blocks unevenly, with leading dimensions.
+TEST(Oracle, BlockedReferenceGemmEqualsThePlainLoopExactly) {
+  const int M = 19, N = 1100, K = 37, lda = K + 3, ldb = N + 5, ldc = N + 2;
+  std::vector<float> A(M * lda), B(K * ldb), C0(M * ldc);
+  t::fill_uniform(A, t::case_seed(11));
+  t::fill_uniform(B, t::case_seed(12));
+  t::fill_uniform(C0, t::case_seed(13));
+  std::vector<double> C(M * ldc, -7.0);
+  t::reference_gemm(M, N, K, -0.75, A.data(), lda, B.data(), ldb, 2.0, C0.data(), ldc, C.data(), ldc);
+  for (int i = 0; i < M; ++i) {
+    for (int j = 0; j < N; ++j) {
+      double s = 0;
+      for (int k = 0; k < K; ++k) s += static_cast<double>(A[i * lda + k]) * B[k * ldb + j];
+      const double want = -0.75 * s + 2.0 * C0[i * ldc + j];
+      ASSERT_EQ(want, C[i * ldc + j]) << "element (" << i << ", " << j << ")";
+    }
+  }
+  EXPECT_EQ(C[ldc - 1], -7.0) << "the padding beyond N was written";
 }
 
 TEST(Oracle, CloseFrobeniusPassesRoundingAndCatchesErrors) {
