@@ -27,12 +27,25 @@ foreach(lab_dir IN LISTS _labs)
   endif()
   set(ref "${PROJECT_SOURCE_DIR}/reference/${lab}")
   set(labels "cpu;grading;lab${id}")
-  # A lab that runs its tests on up to 8 MPI ranks is graded with both cores to itself: two such
-  # gradings side by side put 16 busy ranks on 2 cores and their per-part timeouts fire.
+  # A lab that runs its tests on more than 4 MPI ranks (lab 05: up to 8) is graded with both cores
+  # to itself: two such gradings side by side put 16 busy ranks on 2 cores and their per-part
+  # timeouts fire. Up to 4 ranks (lab 06) shares the machine like any other grading.
   set(_procs 1)
-  if(NOT _no_needs AND _needs MATCHES "mpi")
-    set(_procs 2)
-  endif()
+  string(JSON _n_parts LENGTH "${_manifest}" parts)
+  math(EXPR _last_part "${_n_parts} - 1")
+  foreach(_i RANGE ${_last_part})
+    string(JSON _n_ranks ERROR_VARIABLE _no_ranks LENGTH "${_manifest}" parts ${_i} ranks)
+    if(_no_ranks OR _n_ranks EQUAL 0)
+      continue()
+    endif()
+    math(EXPR _last_rank "${_n_ranks} - 1")
+    foreach(_k RANGE ${_last_rank})
+      string(JSON _np GET "${_manifest}" parts ${_i} ranks ${_k})
+      if(_np GREATER 4)
+        set(_procs 2)
+      endif()
+    endforeach()
+  endforeach()
   if(EXISTS "${ref}/expected/skeleton.json")
     add_test(NAME lab${id}.grade.skeleton
              COMMAND ${_aisys} grade ${id} --timeout 60 --expect "${ref}/expected/skeleton.json")
