@@ -7,8 +7,9 @@
 #   lab01.grade.batch        a folder of submissions grades into one CSV row each (once: the
 #                            batch code is the same for every lab)
 #   labNN.reference.ptx_checks  the reference's CUDA code checked at the PTX level (ptx_check.cmake)
-# and once: aisys.check (the lab contract), aisys.handout (a student release that configures,
-# builds and grades to 0 on its own), aisys.report (a report from a short benchmark run), and
+# and once: aisys.check (the lab contract), aisys.grading_tree (where a grading tree lives and what
+# it holds), aisys.handout (a student release that configures, builds and grades to 0 on its own),
+# aisys.report (a report from a short benchmark run), and
 # bad-input checks of the CLI.
 set(_aisys "$<TARGET_FILE:aisys>")
 set(_tests_dir "${CMAKE_CURRENT_SOURCE_DIR}")
@@ -121,6 +122,13 @@ add_test(NAME aisys.bad_results_file
                  --out "${CMAKE_CURRENT_BINARY_DIR}/broken-report")
 set_tests_properties(aisys.bad_results_file PROPERTIES LABELS "cpu;grading;reports"
                      PASS_REGULAR_EXPRESSION "broken-not-json.json: not valid JSON")
+
+if(IS_DIRECTORY "${PROJECT_SOURCE_DIR}/labs/08-cluster-sched")
+  add_test(NAME aisys.grading_tree
+           COMMAND ${CMAKE_COMMAND} -DAISYS=${_aisys} -DBUILD=${CMAKE_BINARY_DIR}
+                   -DLAB_DIR=${PROJECT_SOURCE_DIR}/labs/08-cluster-sched -P "${_tests_dir}/grading_tree_test.cmake")
+  set_tests_properties(aisys.grading_tree PROPERTIES LABELS "cpu;grading" TIMEOUT 600)
+endif()
 
 add_test(NAME aisys.report
          COMMAND ${CMAKE_COMMAND} -DAISYS=${_aisys} -DWORK=${CMAKE_CURRENT_BINARY_DIR}/report-test
