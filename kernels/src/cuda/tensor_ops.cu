@@ -1,7 +1,8 @@
 // The CUDA side of the tensor ops (tensor_ops_cuda.hpp): one strided elementwise kernel for every
 // unary, scalar, binary and copy op (shapes and strides of up to kMaxDims dimensions passed by
 // value; broadcast operands carry stride 0), a block-per-output reduction accumulating in double,
-// matmul through cuBLAS strided-batched GEMM (row-major C = A B computed as C^T = B^T A^T), and
+// matmul through cuBLAS strided-batched GEMM (row-major C = A B computed as C^T = B^T A^T; cuBLAS
+// opened on the first matmul, cuda/cublas_library.hpp), and
 // one thread per output for argmax over rows, the label gather of cross_entropy and max-pool.
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
@@ -10,10 +11,13 @@
 #include <string>
 
 #include "aisys/kernels/cuda/check.hpp"
+#include "aisys/kernels/cuda/cublas_library.hpp"
 #include "tensor_ops_cuda.hpp"
 
 namespace aisys::kernels::cuda_ops {
 namespace {
+
+using ::aisys::cuda::cublas_library;
 
 constexpr int kMaxDims = 8;
 constexpr int kThreads = 256;
@@ -195,7 +199,7 @@ void set_device(const Tensor& t) { AISYS_CUDA_CHECK(cudaSetDevice(t.device().ind
 cublasHandle_t handle_for(int device) {
   static thread_local cublasHandle_t handles[16] = {};
   if (device < 0 || device >= 16) throw InvalidArgument("tensor ops on CUDA: device " + std::to_string(device) + " >= 16");
-  if (!handles[device]) AISYS_CUBLAS_CHECK(cublasCreate(&handles[device]));
+  if (!handles[device]) AISYS_CUBLAS_CHECK(cublas_library().create(&handles[device]));
   return handles[device];
 }
 
@@ -336,13 +340,13 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, const Shape& batch) {
   // Row-major C [M, N] = A B is column-major C^T [N, M] = B^T A^T: pass B first.
   if (a.dtype() == DType::kFloat32) {
     const float one = 1, zero = 0;
-    AISYS_CUBLAS_CHECK(cublasSgemmStridedBatched(h, CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(n), static_cast<int>(m),
+    AISYS_CUBLAS_CHECK(cublas_library().sgemm_strided_batched(h, CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(n), static_cast<int>(m),
                                                  static_cast<int>(k), &one, b.data<float>(), static_cast<int>(n), k * n,
                                                  a.data<float>(), static_cast<int>(k), m * k, &zero, out.data<float>(),
                                                  static_cast<int>(n), m * n, static_cast<int>(batches)));
   } else {
     const double one = 1, zero = 0;
-    AISYS_CUBLAS_CHECK(cublasDgemmStridedBatched(h, CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(n), static_cast<int>(m),
+    AISYS_CUBLAS_CHECK(cublas_library().dgemm_strided_batched(h, CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(n), static_cast<int>(m),
                                                  static_cast<int>(k), &one, b.data<double>(), static_cast<int>(n), k * n,
                                                  a.data<double>(), static_cast<int>(k), m * k, &zero, out.data<double>(),
                                                  static_cast<int>(n), m * n, static_cast<int>(batches)));

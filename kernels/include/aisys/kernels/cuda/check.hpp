@@ -9,7 +9,7 @@
 //
 // Each macro evaluates its statement exactly once and, when it fails, throws aisys::LibraryError
 // through aisys::report_library_error() with the library, the error code, the library's own error
-// name and string, the statement, function, file and line:
+// name and string (cuBLAS's through cublas_status_message()), the statement, function, file and line:
 //   CUDA error 1 (cudaErrorInvalidValue: invalid argument) in `cudaMemcpy(...)` at f file.cpp:42
 // A failed CUDA call's error is cleared from the runtime's last-error slot before throwing, so a
 // later AISYS_CUDA_LAUNCH_CHECK does not report it a second time (sticky errors, such as an illegal
@@ -24,6 +24,7 @@
 
 #include <string>
 
+#include "aisys/kernels/cuda/cublas_library.hpp"
 #include "aisys/kernels/error.hpp"
 
 namespace aisys::cuda::detail {
@@ -38,10 +39,10 @@ namespace aisys::cuda::detail {
 
 [[noreturn]] inline void cublas_failed(cublasStatus_t status, const char* statement,
                                        const char* function, const char* file, int line) {
-  const std::string message =
-      std::string(cublasGetStatusName(status)) + ": " + cublasGetStatusString(status);
-  ::aisys::report_library_error("cuBLAS", static_cast<long>(status), message, statement, function,
-                                file, line);
+  // The status strings come from the cuBLAS that cublas_library() opens, so that a check does not
+  // by itself make a program link cuBLAS (cublas_library.hpp says why that matters).
+  ::aisys::report_library_error("cuBLAS", static_cast<long>(status), cublas_status_message(status),
+                                statement, function, file, line);
 }
 
 }  // namespace aisys::cuda::detail
