@@ -22,6 +22,17 @@
 
 namespace aisys::comm {
 
+namespace {
+
+void require_nccl_backend(const Communicator& c, const char* what) {
+  if (c.backend() != "nccl") {
+    throw InvalidArgument(std::string(what) + ": the communicator's backend is '" + c.backend() +
+                          "', not 'nccl' (it runs on device memory of an NCCL communicator: make_nccl_communicator())");
+  }
+}
+
+}  // namespace
+
 #if AISYS_HAVE_NCCL
 
 namespace {
@@ -131,6 +142,14 @@ class NcclCommunicator final : public Communicator {
     AISYS_CUDA_CHECK(cudaMalloc(&p, std::max<std::size_t>(bytes, 1)));
     return Scratch(p, bytes, [](void* q) { cudaFree(q); });
   }
+  // nccl_allreduce_baseline(): ncclAllReduce in place, after any queued point-to-point calls.
+  void allreduce_sum(void* data, std::size_t count, DataType type) {
+    flush();
+    if (count == 0) return;
+    AISYS_NCCL_CHECK(ncclAllReduce(data, data, count, nccl_type(type), ncclSum, comm_, stream_));
+    AISYS_CUDA_CHECK(cudaStreamSynchronize(stream_));
+  }
+
   void barrier() override {
     flush();
     float* one = nullptr;
@@ -210,11 +229,22 @@ class NcclCommunicator final : public Communicator {
 bool have_nccl() { return true; }
 std::unique_ptr<Communicator> make_nccl_communicator() { return std::make_unique<NcclCommunicator>(); }
 
+void nccl_allreduce_baseline(Communicator& c, void* device_data, std::size_t count, DataType type) {
+  require_nccl_backend(c, "nccl_allreduce_baseline");
+  auto* nccl = dynamic_cast<NcclCommunicator*>(&c);
+  if (nccl == nullptr) throw InvalidArgument("nccl_allreduce_baseline: a communicator that calls itself 'nccl' but is not this build's");
+  nccl->allreduce_sum(device_data, count, type);
+}
+
 #else
 
 bool have_nccl() { return false; }
 std::unique_ptr<Communicator> make_nccl_communicator() {
   throw LibraryError("this build has no NCCL (a CUDA build with NCCL found: see the configure summary)");
+}
+void nccl_allreduce_baseline(Communicator& c, void*, std::size_t, DataType) {
+  require_nccl_backend(c, "nccl_allreduce_baseline");
+  throw LibraryError("nccl_allreduce_baseline: this build has no NCCL");
 }
 
 #endif

@@ -1,12 +1,13 @@
 // The Communicator's MPI backend at 1-4 ranks: point-to-point in a ring, sendrecv, nonblocking
 // operations driven by test(), errors naming ranks (a message of the wrong size, a rank that does
-// not exist), accumulate(), and scratch memory.
+// not exist), accumulate(), scratch memory, and the NCCL baseline refusing this backend.
 #include <cstdint>
 #include <numeric>
 #include <utility>
 #include <vector>
 
 #include "aisys/comm/mpi_testing.hpp"
+#include "aisys/comm/nccl_communicator.hpp"
 #include "aisys/kernels/error.hpp"
 
 namespace aisys::comm {
@@ -118,6 +119,21 @@ TEST_F(CommunicatorMpi, ScratchIsAlignedHostMemoryThatMoves) {
   }
   moved = c.scratch(8);  // the old block is freed
   EXPECT_EQ(moved.bytes(), 8u);
+}
+
+// The NCCL baseline runs only on an NCCL communicator's device memory: on this backend it refuses,
+// naming the backend, and leaves the data as it was (CUDA build or not).
+TEST_F(CommunicatorMpi, NcclBaselineRefusesTheMpiBackend) {
+  auto& c = world();
+  std::vector<float> data = {1.5f, -2.0f, 3.25f};
+  const std::vector<float> before = data;
+  try {
+    nccl_allreduce_baseline(c, data.data(), data.size(), DataType::kFloat32);
+    ADD_FAILURE() << "nccl_allreduce_baseline ran on the MPI backend";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("backend is 'mpi', not 'nccl'"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(data, before);
 }
 
 }  // namespace

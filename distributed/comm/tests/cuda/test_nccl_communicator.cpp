@@ -1,10 +1,15 @@
 // The NCCL backend at one rank, on device buffers: sendrecv to itself, queued isend/irecv issued
-// as one group, accumulate() on the device, scratch memory on the device; skipped, with the reason, without a GPU or NCCL.
+// as one group, accumulate() on the device, scratch memory on the device, the ncclAllReduce
+// baseline (at one rank a sum over one rank: the data unchanged, bit for bit, float32 and int32);
+// skipped, with the reason, without a GPU or NCCL.
 #include <gtest/gtest.h>
 
 #include <cuda_runtime.h>
 
+#include <cstdint>
+#include <iostream>
 #include <numeric>
+#include <random>
 #include <vector>
 
 #include "aisys/comm/nccl_communicator.hpp"
@@ -91,6 +96,31 @@ TEST_F(NcclCommunicatorTest, ScratchIsDeviceMemory) {
   for (std::size_t i = 0; i < a.size(); ++i) ASSERT_EQ(got[i], a[i] + b[i]) << "element " << i;
   cudaFree(data);
   cudaFree(peer);
+}
+
+TEST_F(NcclCommunicatorTest, AllReduceBaselineAtOneRankLeavesTheSum) {
+  const std::uint32_t seed = 20261202;
+  std::cout << "[ seed     ] " << seed << "\n";
+  std::mt19937 engine(seed);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  for (const std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{1000}, std::size_t{1} << 20}) {
+    std::vector<float> a(n);
+    for (float& v : a) v = uniform(engine);
+    float* d = device_copy(a.empty() ? std::vector<float>(1, 0.0f) : a);
+    nccl_allreduce_baseline(*comm_, d, n, DataType::kFloat32);
+    EXPECT_EQ(host_copy(d, n), a) << n << " float32 on one rank";
+    cudaFree(d);
+  }
+  std::vector<std::int32_t> ints(4097);
+  std::iota(ints.begin(), ints.end(), -2048);
+  std::int32_t* di = nullptr;
+  AISYS_CUDA_CHECK(cudaMalloc(&di, ints.size() * sizeof(std::int32_t)));
+  AISYS_CUDA_CHECK(cudaMemcpy(di, ints.data(), ints.size() * sizeof(std::int32_t), cudaMemcpyHostToDevice));
+  nccl_allreduce_baseline(*comm_, di, ints.size(), DataType::kInt32);
+  std::vector<std::int32_t> got(ints.size());
+  AISYS_CUDA_CHECK(cudaMemcpy(got.data(), di, ints.size() * sizeof(std::int32_t), cudaMemcpyDeviceToHost));
+  EXPECT_EQ(got, ints);
+  cudaFree(di);
 }
 
 }  // namespace

@@ -7,9 +7,11 @@
 // ncclGroupStart/End, at the next test(), wait() or blocking call: NCCL pairs point-to-point calls
 // by order per peer and needs a send and its matching receive in flight together; tags are checked
 // for range and otherwise ignored (order, not tags, matches messages). comm::accumulate() works on
-// device buffers too (it looks at the pointer).
+// device buffers too (it looks at the pointer). nccl_allreduce_baseline() is the vendor all-reduce
+// that lab 05's algorithms are measured against on this backend.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 
 #include "aisys/comm/communicator.hpp"
@@ -19,5 +21,11 @@ namespace aisys::comm {
 // Throws LibraryError naming why when the build has no NCCL or the machine no GPU.
 std::unique_ptr<Communicator> make_nccl_communicator();
 bool have_nccl();
+
+// Lab 05's vendor baseline on this backend: ncclAllReduce, a sum in place over every rank of `c`,
+// on device memory; returns when the result is in `device_data`. `c` must be an NCCL communicator
+// (InvalidArgument naming its backend otherwise). Platform code that lab 05's allowed symbols do
+// not admit: a submission that calls it has its performance parts zeroed, like MPI_Allreduce.
+void nccl_allreduce_baseline(Communicator& c, void* device_data, std::size_t count, DataType type);
 
 }  // namespace aisys::comm
