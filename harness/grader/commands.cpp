@@ -18,6 +18,9 @@
 #include "aisys/kernels/cpu_features.hpp"
 #include "aisys/kernels/datasets.hpp"
 #include "aisys/kernels/device.hpp"
+#if AISYS_HAVE_CUDA
+#include "aisys/kernels/cuda/cublas_library.hpp"
+#endif
 #include "config.hpp"
 #include "contract.hpp"
 #include "expect.hpp"
@@ -133,6 +136,15 @@ int cmd_doctor() {
   } else {
     for (const auto& d : devices.devices) line("GPU", true, aisys::describe(d));
   }
+#if AISYS_HAVE_CUDA
+  // cuBLAS is opened at run time, not linked (kernels/cuda/cublas_library.hpp): can it be here?
+  try {
+    line("cuBLAS", true, "opens from " + aisys::cuda::cublas_library().path);
+  } catch (const aisys::Error& e) {
+    ++missing;
+    line("cuBLAS", false, e.what());
+  }
+#endif
   line("cuDNN", *config::kCudnnVersion != 0, *config::kCudnnVersion ? std::string("found ") + config::kCudnnVersion : "not found (set CUDNN_ROOT; needed by labs 02, 03, 07)");
   line("NCCL", *config::kNcclVersion != 0, *config::kNcclVersion ? std::string("found ") + config::kNcclVersion : "not found (set NCCL_ROOT; needed by lab 05 on a GPU)");
   RunResult mpi = aisys::grader::run_capture({"mpirun", "--version"});

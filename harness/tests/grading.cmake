@@ -111,6 +111,17 @@ endforeach()
 add_test(NAME aisys.check COMMAND ${_aisys} check)
 set_tests_properties(aisys.check PROPERTIES LABELS "cpu;grading")
 
+# doctor names every dependency on its own line; in a CUDA build cuBLAS must open (it is opened
+# at run time, not linked: a loader that cannot find it would show only here and on a GPU).
+if(AISYS_HAVE_CUDA)
+  set(_doctor_cublas ".*\n  cuBLAS +ok +opens from [^\n]*libcublas")
+else()
+  set(_doctor_cublas "")
+endif()
+add_test(NAME aisys.doctor COMMAND ${_aisys} doctor)
+set_tests_properties(aisys.doctor PROPERTIES LABELS "cpu;grading" PASS_REGULAR_EXPRESSION
+  "aisys doctor .*\n  C\\+\\+ compiler +ok.*\n  CMake +ok.*\n  CPU +ok.*\n  CUDA toolkit .*\n  GPU ${_doctor_cublas}.*\n  OpenBLAS .*\n  Fashion-MNIST ")
+
 add_test(NAME aisys.unknown_lab COMMAND ${_aisys} grade 99)
 set_tests_properties(aisys.unknown_lab PROPERTIES LABELS "cpu;grading"
                      PASS_REGULAR_EXPRESSION "unknown lab '99' \\(labs here: ")
