@@ -706,6 +706,9 @@ def machine_line(ctx):
             desc += " " + text(ob.get("version"))
         if text(ob.get("corename")):
             desc += ", core " + text(ob.get("corename"))
+        if ob.get("handicapped") is True:
+            desc += " (HANDICAPPED: %s kernels on a CPU with %s; ratios against it are not results)" % (
+                text(ob.get("kernel_isa")) or "older", text(ob.get("cpu_isa")) or "a newer instruction set")
         bits.append(desc)
     if text(ctx.get("commit")):
         bits.append("commit " + text(ctx.get("commit")))

@@ -155,6 +155,9 @@ int cmd_doctor() {
     const auto info = aisys::baselines::openblas_info();
     line("OpenBLAS", true, std::string(config::kOpenBlasVersion) + ", kernel " + info.value("corename", "?") +
                                (coretype ? std::string(" (OPENBLAS_CORETYPE=") + coretype + " is set here; reference numbers are measured with it unset)" : ""));
+    if (info.value("handicapped", false)) {
+      std::printf("  %-22s %-8s %s\n", "OpenBLAS kernels", "WARN", info.value("handicap", std::string()).c_str());
+    }
   } else {
     ++missing;
     line("OpenBLAS", false, "not built: apt install libopenblas-dev and reconfigure (the CPU GEMM baseline)");

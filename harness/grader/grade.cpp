@@ -347,6 +347,15 @@ void run_performance(const Manifest& m, const Part& part, const Workspace& w, co
     msg << (part.metric.empty() ? "; noisy machine: the spread stayed above 10% after a re-run"
                                 : "; the ratio varies across the generated inputs (spread above 10%)");
   }
+  // The benchmark's context says when OpenBLAS ran kernels older than this CPU (baselines.hpp):
+  // the grade stands, but the ratio is against a handicapped baseline, and the report says so.
+  const auto openblas = results.value("context", nlohmann::json::object())
+                            .value("baselines", nlohmann::json::object())
+                            .value("openblas", nlohmann::json::object());
+  if (part.baseline.rfind("openblas", 0) == 0 && openblas.value("handicapped", false)) {
+    msg << "; the OpenBLAS baseline is handicapped on this machine (" << openblas.value("kernel_isa", std::string("older"))
+        << " kernels on a CPU with " << openblas.value("cpu_isa", std::string("newer instructions")) << ")";
+  }
   pr.message = msg.str();
 }
 

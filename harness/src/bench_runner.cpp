@@ -439,6 +439,10 @@ int run_benchmarks(int argc, char** argv, const char* impl, const char* lab_sour
   auto ctx = context::machine(AISYS_SOURCE_DIR);
   if (lab_source_dir != nullptr && *lab_source_dir != 0) ctx.update(context::lab(lab_source_dir));
   ctx["baselines"] = {{"openblas", baselines::openblas_info()}};
+  if (ctx["baselines"]["openblas"].value("handicapped", false)) {
+    std::fprintf(stderr, "aisys bench: warning: %s\n",
+                 ctx["baselines"]["openblas"].value("handicap", std::string()).c_str());
+  }
   if (!opt.command.empty()) ctx["command"] = opt.command;
   ctx["timing"] = {{"pairs", opt.pairs}, {"min_time_s", opt.min_time}, {"rerun_spread", 0.10},
                    {"omp_wait_policy", std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : ""}};

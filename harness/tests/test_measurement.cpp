@@ -2,7 +2,9 @@
 // plain loop, the Freivalds check used on timed outputs (it must catch one wrong element), the
 // OpenBLAS baseline against the oracle, the tolerance, the results context, and the ceilings' roofline arithmetic.
 #include <cmath>
+#include <cstdlib>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -109,6 +111,53 @@ TEST(Baselines, OpenBlasSgemmAgreesWithTheOracle) {
     aisys::baselines::openblas_sgemm(M, N, K, 1.5f, A.data(), lda, B.data(), ldb, 0.5f, C.data(), ldc);
     EXPECT_TRUE(t::close_frobenius("openblas", {M, N, ldc}, C.data(), want.data(), t::fp32_tolerance(K)));
   }
+}
+
+// OpenBLAS picks its kernels from the CPU's model number: a kernel below what the CPU has is
+// flagged, whether the library did not know the CPU or OPENBLAS_CORETYPE chose it.
+TEST(Baselines, OpenBlasKernelsOlderThanTheCpuAreFlagged) {
+  aisys::CpuFeatures avx512;
+  avx512.avx2 = avx512.fma = avx512.avx512f = avx512.avx512bw = avx512.avx512vl = avx512.avx512dq = true;
+  avx512.model_name = "Test Xeon";
+  aisys::CpuFeatures avx2_only;
+  avx2_only.avx2 = avx2_only.fma = true;
+  const aisys::CpuFeatures old_cpu;
+
+  const auto fallback = aisys::baselines::check_openblas_kernel("Prescott", avx512, nullptr);
+  EXPECT_TRUE(fallback.handicapped);
+  EXPECT_EQ(fallback.kernel_isa, "sse");
+  EXPECT_EQ(fallback.cpu_isa, "avx512");
+  EXPECT_NE(fallback.message.find("does not know this CPU (Test Xeon)"), std::string::npos) << fallback.message;
+  EXPECT_NE(fallback.message.find("OPENBLAS_CORETYPE=SkylakeX"), std::string::npos) << fallback.message;
+
+  const auto forced = aisys::baselines::check_openblas_kernel("Haswell", avx512, "Haswell");
+  EXPECT_TRUE(forced.handicapped);
+  EXPECT_NE(forced.message.find("OPENBLAS_CORETYPE=Haswell chose them"), std::string::npos) << forced.message;
+
+  const auto avx2_fallback = aisys::baselines::check_openblas_kernel("NEHALEM", avx2_only, nullptr);
+  EXPECT_TRUE(avx2_fallback.handicapped);
+  EXPECT_NE(avx2_fallback.message.find("OPENBLAS_CORETYPE=Haswell set"), std::string::npos) << avx2_fallback.message;
+
+  for (const char* best : {"SkylakeX", "Cooperlake", "SapphireRapids"}) {
+    EXPECT_FALSE(aisys::baselines::check_openblas_kernel(best, avx512, nullptr).handicapped) << best;
+  }
+  EXPECT_FALSE(aisys::baselines::check_openblas_kernel("Zen", avx2_only, nullptr).handicapped);
+  EXPECT_FALSE(aisys::baselines::check_openblas_kernel("Prescott", old_cpu, nullptr).handicapped);
+  const auto unknown = aisys::baselines::check_openblas_kernel("NEOVERSEN1", avx512, nullptr);
+  EXPECT_EQ(unknown.kernel_isa, "unknown");
+  EXPECT_FALSE(unknown.handicapped);
+  EXPECT_TRUE(unknown.message.empty());
+}
+
+TEST(Baselines, OpenBlasInfoSaysWhetherItsKernelsFitThisCpu) {
+  if (!aisys::baselines::have_openblas()) GTEST_SKIP() << "built without OpenBLAS";
+  const auto info = aisys::baselines::openblas_info();
+  const auto check = aisys::baselines::check_openblas_kernel(info["corename"].get<std::string>(),
+                                                             aisys::cpu_features(), std::getenv("OPENBLAS_CORETYPE"));
+  EXPECT_EQ(info["kernel_isa"], check.kernel_isa);
+  EXPECT_EQ(info["cpu_isa"], check.cpu_isa);
+  EXPECT_EQ(info["handicapped"], check.handicapped);
+  EXPECT_EQ(info.contains("handicap"), check.handicapped);
 }
 
 TEST(Ceilings, RooflineTakesTheSlowerOfComputeAndMemory) {

@@ -1027,5 +1027,29 @@ class HandoutTableTest(unittest.TestCase):
         self.assertIn("(stale table)", self.text())
 
 
+class HandicappedBaselineTest(unittest.TestCase):
+    """A context whose OpenBLAS ran kernels older than the CPU (openblas_info's "handicapped") is
+    named so in the report's machine line; an ordinary one is not."""
+
+    def load(self):
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("make_report_module", MAKE_REPORT)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    def test_machine_line(self):
+        report = self.load()
+        ctx = {"cpu": {"model": "Intel(R) Xeon(R) Processor"},
+               "baselines": {"openblas": {"version": "0.3.21", "corename": "Prescott", "kernel_isa": "sse",
+                                          "cpu_isa": "avx512", "handicapped": True}}}
+        line = report.machine_line(ctx)
+        self.assertIn("core Prescott (HANDICAPPED: sse kernels on a CPU with avx512", line)
+        ctx["baselines"]["openblas"].update({"corename": "SkylakeX", "kernel_isa": "avx512", "handicapped": False})
+        line = report.machine_line(ctx)
+        self.assertIn("core SkylakeX", line)
+        self.assertNotIn("HANDICAPPED", line)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
