@@ -79,12 +79,21 @@ def generate(sources, lab):
     if not groups:
         raise HandoutError("no records of impl \"reference\" for lab %s in %s" % (
             lab, ", ".join(p for p, _ in sources)))
-    all_recs = [r for _ctx, recs in groups for r in recs]
-    # Lab 06 (pipeline) records get their own tables below; the others the generic one.
-    plain = [r for r in all_recs if not mr.is_pipeline(r)]
+    # Lab 06 (pipeline) records get their own tables below; the others the generic one: one table
+    # when they come from one results file, else one table per file under the line saying where
+    # and how it was measured (the same case measured at another rank count, against another
+    # baseline or on another machine must not read as a repeated row).
+    plain_groups = [(ctx, [r for r in recs if not mr.is_pipeline(r)]) for ctx, recs in groups]
+    plain_groups = [(ctx, recs) for ctx, recs in plain_groups if recs]
+    plain = [r for _ctx, recs in plain_groups for r in recs]
     lines = []
-    if plain:
+    described = set()
+    if len(plain_groups) == 1:
         lines += [generic_table(plain), ""]
+    else:
+        for ctx, recs in plain_groups:
+            lines += [measured_line(ctx), "", generic_table(recs, name_baselines=True), ""]
+            described.add(id(ctx))
     # Records carrying a simulation's whole metric table (lab 08): the policy table of each group,
     # as in the report.
     for ctx, recs in groups:
@@ -115,11 +124,9 @@ def generate(sources, lab):
                           "parentheses):" % group, "", mr.md_table(headers, rows), ""]
                 pipeline = True
     for ctx, _recs in groups:
-        line = "Measured on " + mr.machine_line(ctx) + "."
-        cmd = mr.text(ctx.get("command"))
-        if cmd:
-            line += " Command: `%s`." % cmd.replace("`", "'")
-        lines.append(line)
+        if id(ctx) in described:
+            continue
+        lines.append(measured_line(ctx))
         lines.append("")
     if plain:
         lines.append("Ratio to baseline: baseline time / reference time, or for a metric the ratio "
@@ -132,8 +139,19 @@ def generate(sources, lab):
     return "\n".join(lines)
 
 
-def generic_table(recs):
-    """The table of records that are not lab 06 pipeline records: one row per case."""
+def measured_line(ctx):
+    """"Measured on <machine>. Command: `...`." for one results file's context."""
+    line = "Measured on " + mr.machine_line(ctx) + "."
+    cmd = mr.text(ctx.get("command"))
+    if cmd:
+        line += " Command: `%s`." % cmd.replace("`", "'")
+    return line
+
+
+def generic_table(recs, name_baselines=False):
+    """The table of records that are not lab 06 pipeline records: one row per case. Baseline cells
+    name their baseline where the records have several, or always with name_baselines (a table
+    among others, which may each have another: Open MPI's algorithms forced one per file)."""
     gflops_only = all(mr.rate_of(r)[1] in ("GFLOP/s", "") and
                       mr.rate_of(mr.obj(r.get("baseline")))[1] in ("GFLOP/s", "") and
                       not (mr.is_metric(r) and mr.rate_of(r)[0] is None)
@@ -148,7 +166,7 @@ def generic_table(recs):
     rows = []
     for r in recs:
         cell, bcell = value_cells(r, gflops_only)
-        if len(baselines) > 1:
+        if len(baselines) > 1 or name_baselines:
             bname = mr.text(mr.obj(r.get("baseline")).get("name"))
             bcell = ("%s: %s" % (bname, bcell)) if bcell else bname
         rows.append([mr.text(r.get("case")), mr.text(r.get("impl")), mr.text(mr.threads_of(r)),

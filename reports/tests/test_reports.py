@@ -1027,6 +1027,50 @@ class HandoutTableTest(unittest.TestCase):
         self.assertIn("(stale table)", self.text())
 
 
+class HandoutSeveralResultsTest(unittest.TestCase):
+    """A lab with several results files (rank counts, forced baselines, machines): one table per
+    file, each under the line saying where and how it was measured, baseline cells named."""
+
+    def test_one_table_per_results_file(self):
+        tmp = tempfile.mkdtemp(prefix="aisys-handout-several-")
+        try:
+            with open(CPU) as f:
+                data = json.load(f)
+            data["context"]["command"] = "env OPENBLAS_CORETYPE=SkylakeX aisys bench 01 --impl reference"
+            data["context"]["commit"] = "0123456789ab"
+            second = os.path.join(tmp, "second.json")
+            with open(second, "w") as f:
+                json.dump(data, f)
+            readme = os.path.join(tmp, "README.md")
+            shutil.copy(README, readme)
+            proc = run(HANDOUT, "--lab", "01", "--readme", readme, CPU, second)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            with open(readme, encoding="utf-8") as f:
+                block = f.read().split("<!-- BEGIN reference-numbers", 1)[1].split(
+                    "<!-- END reference-numbers -->", 1)[0]
+            parts = block.split("Measured on ")
+            self.assertEqual(len(parts), 3, block)
+            self.assertNotIn("| case |", parts[0])
+            self.assertIn("| case |", parts[1])
+            self.assertIn("commit 0123456789ab", parts[2])
+            self.assertIn("Command: `env OPENBLAS_CORETYPE=SkylakeX aisys bench 01", parts[2])
+            self.assertIn("| case |", parts[2])
+            base = {r["baseline"]["name"] for r in data["records"] if isinstance(r.get("baseline"), dict)
+                    and r.get("impl") == "reference" and r["baseline"].get("name")}
+            self.assertTrue(base, "the fixture's records name their baseline")
+            for name in base:
+                self.assertIn("| %s: " % name, parts[1])
+            # One file: the single table as before, with the line below it.
+            proc = run(HANDOUT, "--lab", "01", "--readme", readme, CPU)
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            with open(readme, encoding="utf-8") as f:
+                block = f.read().split("<!-- BEGIN reference-numbers", 1)[1]
+            self.assertLess(block.index("| case |"), block.index("Measured on "))
+            self.assertEqual(block.split("<!-- END", 1)[0].count("Measured on "), 1)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
 class HandicappedBaselineTest(unittest.TestCase):
     """A context whose OpenBLAS ran kernels older than the CPU (openblas_info's "handicapped") is
     named so in the report's machine line; an ordinary one is not."""
