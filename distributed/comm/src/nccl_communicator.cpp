@@ -24,11 +24,9 @@ namespace aisys::comm {
 
 namespace {
 
-void require_nccl_backend(const Communicator& c, const char* what) {
-  if (c.backend() != "nccl") {
-    throw InvalidArgument(std::string(what) + ": the communicator's backend is '" + c.backend() +
-                          "', not 'nccl' (it runs on device memory of an NCCL communicator: make_nccl_communicator())");
-  }
+InvalidArgument not_an_nccl_communicator(const Communicator& c) {
+  return InvalidArgument("nccl_allreduce_baseline: the communicator's backend is '" + c.backend() +
+                         "', not 'nccl' (it runs on device memory of an NCCL communicator: make_nccl_communicator())");
 }
 
 }  // namespace
@@ -230,9 +228,8 @@ bool have_nccl() { return true; }
 std::unique_ptr<Communicator> make_nccl_communicator() { return std::make_unique<NcclCommunicator>(); }
 
 void nccl_allreduce_baseline(Communicator& c, void* device_data, std::size_t count, DataType type) {
-  require_nccl_backend(c, "nccl_allreduce_baseline");
   auto* nccl = dynamic_cast<NcclCommunicator*>(&c);
-  if (nccl == nullptr) throw InvalidArgument("nccl_allreduce_baseline: a communicator that calls itself 'nccl' but is not this build's");
+  if (nccl == nullptr) throw not_an_nccl_communicator(c);
   nccl->allreduce_sum(device_data, count, type);
 }
 
@@ -242,10 +239,8 @@ bool have_nccl() { return false; }
 std::unique_ptr<Communicator> make_nccl_communicator() {
   throw LibraryError("this build has no NCCL (a CUDA build with NCCL found: see the configure summary)");
 }
-void nccl_allreduce_baseline(Communicator& c, void*, std::size_t, DataType) {
-  require_nccl_backend(c, "nccl_allreduce_baseline");
-  throw LibraryError("nccl_allreduce_baseline: this build has no NCCL");
-}
+// Without NCCL no communicator is an NCCL one.
+void nccl_allreduce_baseline(Communicator& c, void*, std::size_t, DataType) { throw not_an_nccl_communicator(c); }
 
 #endif
 
