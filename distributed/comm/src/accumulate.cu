@@ -1,5 +1,7 @@
 // comm::accumulate() on device buffers (the NCCL backend's all-reduces add on the GPU): one
-// grid-stride kernel per type, on the default stream, synchronised (accumulate is blocking).
+// grid-stride kernel per type, on the default stream, which alone is synchronised (accumulate is
+// blocking; the NCCL backend's own stream may hold operations that wait for a peer, so the whole
+// device is not).
 #include <algorithm>
 #include <cstdint>
 
@@ -22,7 +24,7 @@ void launch(void* dst, const void* src, std::size_t n) {
   const unsigned blocks = static_cast<unsigned>(std::min<std::size_t>((n + 255) / 256, 4096));
   add_kernel<T><<<blocks, 256>>>(static_cast<T*>(dst), static_cast<const T*>(src), n);
   AISYS_CUDA_CHECK(cudaGetLastError());
-  AISYS_CUDA_CHECK(cudaDeviceSynchronize());
+  AISYS_CUDA_CHECK(cudaStreamSynchronize(nullptr));
 }
 }  // namespace
 

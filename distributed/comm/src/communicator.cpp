@@ -97,9 +97,17 @@ void accumulate_device(void* dst, const void* src, std::size_t count, DataType t
 
 void accumulate(void* dst, const void* src, std::size_t count, DataType type) {
 #if AISYS_HAVE_CUDA
-  if (count > 0 && is_device_pointer(dst)) {
-    accumulate_device(dst, src, count, type);
-    return;
+  if (count > 0) {
+    const bool dst_on_device = is_device_pointer(dst);
+    if (dst_on_device != is_device_pointer(src)) {
+      throw InvalidArgument(std::string("accumulate: dst is in ") + (dst_on_device ? "device" : "host") +
+                            " memory and src in " + (dst_on_device ? "host" : "device") +
+                            " memory (both must be where the communicator sends from: its scratch())");
+    }
+    if (dst_on_device) {
+      accumulate_device(dst, src, count, type);
+      return;
+    }
   }
 #endif
   switch (type) {

@@ -2,7 +2,10 @@
 #include "aisys/comm/nccl_communicator.hpp"
 
 #include <algorithm>
+#include <exception>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "aisys/kernels/error.hpp"
@@ -49,6 +52,7 @@ class NcclCommunicator final : public Communicator {
   NcclCommunicator() {
     if (!gpu_available()) throw LibraryError("NCCL communicator: no GPU here (" + gpu_unavailable_reason() + ")");
     ncclUniqueId id;
+    int local_rank = 0;
     rank_ = 0;
     size_ = 1;
 #if AISYS_HAVE_MPI
@@ -56,7 +60,17 @@ class NcclCommunicator final : public Communicator {
       rank_ = mpi_world().rank();
       size_ = mpi_world().size();
       if (rank_ == 0) AISYS_NCCL_CHECK(ncclGetUniqueId(&id));
-      MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, MPI_COMM_WORLD);
+      if (MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS) {
+        throw LibraryError("rank " + std::to_string(rank_) + ": NCCL communicator: MPI_Bcast of rank 0's ncclUniqueId failed");
+      }
+      // The GPU is chosen by the rank among the ranks of this node, not of the whole job.
+      MPI_Comm node;
+      if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
+        MPI_Comm_rank(node, &local_rank);
+        MPI_Comm_free(&node);
+      } else {
+        local_rank = rank_;
+      }
     } else {
       AISYS_NCCL_CHECK(ncclGetUniqueId(&id));
     }
@@ -65,7 +79,7 @@ class NcclCommunicator final : public Communicator {
 #endif
     int devices = 0;
     AISYS_CUDA_CHECK(cudaGetDeviceCount(&devices));
-    AISYS_CUDA_CHECK(cudaSetDevice(rank_ % devices));
+    AISYS_CUDA_CHECK(cudaSetDevice(local_rank % devices));
     AISYS_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
     AISYS_NCCL_CHECK(ncclCommInitRank(&comm_, size_, id, rank_));
   }
@@ -79,42 +93,40 @@ class NcclCommunicator final : public Communicator {
   int size() const override { return size_; }
   std::string backend() const override { return "nccl"; }
 
+  // Blocking calls join the queued isend/irecv in one group (NCCL needs a send and its receive in
+  // flight together: `isend(next); recv(prev)` must be one group), then wait for the stream.
   void send(const void* buffer, std::size_t count, DataType type, int dest, int tag) override {
-    check_args("send to", dest, tag);
+    post({false, const_cast<void*>(buffer), count, type, dest, tag}, "send to");
     flush();
-    AISYS_NCCL_CHECK(ncclSend(buffer, count, nccl_type(type), dest, comm_, stream_));
     AISYS_CUDA_CHECK(cudaStreamSynchronize(stream_));
   }
   void recv(void* buffer, std::size_t count, DataType type, int source, int tag) override {
-    check_args("recv from", source, tag);
+    post({true, buffer, count, type, source, tag}, "recv from");
     flush();
-    AISYS_NCCL_CHECK(ncclRecv(buffer, count, nccl_type(type), source, comm_, stream_));
     AISYS_CUDA_CHECK(cudaStreamSynchronize(stream_));
   }
   void sendrecv(const void* send_buffer, std::size_t send_count, int dest, void* recv_buffer, std::size_t recv_count,
                 int source, DataType type, int tag) override {
     check_args("sendrecv to", dest, tag);
     check_args("sendrecv from", source, tag);
+    check_tag_order(false, dest, tag, "sendrecv to");
+    check_tag_order(true, source, tag, "sendrecv from");
+    pending_.push_back({false, const_cast<void*>(send_buffer), send_count, type, dest, tag});
+    pending_.push_back({true, recv_buffer, recv_count, type, source, tag});
     flush();
-    AISYS_NCCL_CHECK(ncclGroupStart());
-    AISYS_NCCL_CHECK(ncclSend(send_buffer, send_count, nccl_type(type), dest, comm_, stream_));
-    AISYS_NCCL_CHECK(ncclRecv(recv_buffer, recv_count, nccl_type(type), source, comm_, stream_));
-    AISYS_NCCL_CHECK(ncclGroupEnd());
     AISYS_CUDA_CHECK(cudaStreamSynchronize(stream_));
   }
 
   Request isend(const void* buffer, std::size_t count, DataType type, int dest, int tag) override {
-    check_args("isend to", dest, tag);
-    return queue({false, const_cast<void*>(buffer), count, type, dest});
+    return queue({false, const_cast<void*>(buffer), count, type, dest, tag});
   }
   Request irecv(void* buffer, std::size_t count, DataType type, int source, int tag) override {
-    check_args("irecv from", source, tag);
-    return queue({true, buffer, count, type, source});
+    return queue({true, buffer, count, type, source, tag});
   }
 
   bool test(Request& r) override {
     Request::Impl* impl = active(r);
-    if (impl->done) return true;
+    if (impl->done) return finished(*impl);
     flush();
     const cudaError_t rc = cudaEventQuery(static_cast<cudaEvent_t>(impl->event));
     if (rc == cudaErrorNotReady) return false;
@@ -124,7 +136,10 @@ class NcclCommunicator final : public Communicator {
   }
   void wait(Request& r) override {
     Request::Impl* impl = active(r);
-    if (impl->done) return;
+    if (impl->done) {
+      finished(*impl);
+      return;
+    }
     flush();
     AISYS_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(impl->event)));
     complete(*impl);
@@ -164,7 +179,8 @@ class NcclCommunicator final : public Communicator {
     std::size_t count;
     DataType type;
     int peer;
-    Request::Impl* impl = nullptr;
+    int tag;
+    Request::Impl* impl = nullptr;  // null for a blocking call's operation
   };
 
   void check_args(const char* op, int peer, int tag) const {
@@ -175,51 +191,109 @@ class NcclCommunicator final : public Communicator {
     if (tag < 0) throw InvalidArgument("rank " + std::to_string(rank_) + ": " + op + " with a negative tag");
   }
 
+  // NCCL pairs the operations between two ranks by their order, not by tag. Two messages in flight
+  // to one peer (one direction) under different tags could be paired with the other side's in the
+  // wrong order, which MPI's tag matching would have sorted out: refuse that, naming both.
+  void check_tag_order(bool is_recv, int peer, int tag, const char* op) const {
+    const auto it = in_flight_.find({peer, is_recv});
+    if (it == in_flight_.end() || it->second.outstanding == 0 || it->second.tag == tag) return;
+    const char* earlier = is_recv ? "an irecv from" : "an isend to";
+    throw InvalidArgument("rank " + std::to_string(rank_) + ": " + op + " rank " + std::to_string(peer) + " with tag " +
+                          std::to_string(tag) + " while " + earlier + " rank " + std::to_string(peer) + " with tag " +
+                          std::to_string(it->second.tag) +
+                          " is in flight: the NCCL backend matches messages by order, not by tag, so the messages "
+                          "between two ranks in one direction must be in flight under one tag at a time (wait for "
+                          "the earlier ones first)");
+  }
+
+  void post(Pending p, const char* op) {
+    check_args(op, p.peer, p.tag);
+    check_tag_order(p.is_recv, p.peer, p.tag, op);
+    pending_.push_back(p);
+  }
+
   Request queue(Pending p) {
+    const char* op = p.is_recv ? "irecv from" : "isend to";
+    check_args(op, p.peer, p.tag);
+    check_tag_order(p.is_recv, p.peer, p.tag, op);
     auto impl = std::make_unique<Request::Impl>();
     impl->is_recv = p.is_recv;
     impl->count = p.count;
     impl->type = p.type;
     impl->peer = p.peer;
-    impl->what = std::string(p.is_recv ? "irecv from" : "isend to") + " rank " + std::to_string(p.peer) + " (" +
+    impl->tag = p.tag;
+    impl->what = std::string(op) + " rank " + std::to_string(p.peer) + " (tag " + std::to_string(p.tag) + ", " +
                  std::to_string(p.count) + " " + name_of(p.type) + ", nccl)";
     p.impl = impl.get();
     pending_.push_back(p);
+    InFlight& f = in_flight_[{p.peer, p.is_recv}];
+    f.tag = p.tag;
+    ++f.outstanding;
     return Request(std::move(impl));
   }
 
-  // Issues every queued isend/irecv in one group and gives each its completion event.
+  // Issues every queued operation in one group and gives each request its completion event. When
+  // NCCL refuses the group (an isend to itself without its irecv, say), the queue is emptied and its
+  // requests end failed (their wait() throws the reason), so the communicator stays usable.
   void flush() {
     if (pending_.empty()) return;
-    AISYS_NCCL_CHECK(ncclGroupStart());
-    for (const Pending& p : pending_) {
-      if (p.is_recv) AISYS_NCCL_CHECK(ncclRecv(p.buffer, p.count, nccl_type(p.type), p.peer, comm_, stream_));
-      else AISYS_NCCL_CHECK(ncclSend(p.buffer, p.count, nccl_type(p.type), p.peer, comm_, stream_));
+    std::vector<Pending> batch;
+    batch.swap(pending_);
+    bool in_group = false;
+    try {
+      AISYS_NCCL_CHECK(ncclGroupStart());
+      in_group = true;
+      for (const Pending& p : batch) {
+        if (p.is_recv) AISYS_NCCL_CHECK(ncclRecv(p.buffer, p.count, nccl_type(p.type), p.peer, comm_, stream_));
+        else AISYS_NCCL_CHECK(ncclSend(p.buffer, p.count, nccl_type(p.type), p.peer, comm_, stream_));
+      }
+      in_group = false;
+      AISYS_NCCL_CHECK(ncclGroupEnd());
+      for (const Pending& p : batch) {
+        if (p.impl == nullptr) continue;
+        cudaEvent_t event;
+        AISYS_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
+        p.impl->event = event;
+        AISYS_CUDA_CHECK(cudaEventRecord(event, stream_));
+      }
+    } catch (const std::exception& e) {
+      if (in_group) (void)ncclGroupEnd();  // close the group, whatever it holds; the error is e
+      for (const Pending& p : batch) {
+        if (p.impl != nullptr && !p.impl->done && p.impl->event == nullptr) {
+          p.impl->error = "rank " + std::to_string(rank_) + ": " + p.impl->what + " was never issued: " + e.what();
+          complete(*p.impl);
+        }
+      }
+      throw;
     }
-    AISYS_NCCL_CHECK(ncclGroupEnd());
-    for (const Pending& p : pending_) {
-      cudaEvent_t event;
-      AISYS_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
-      AISYS_CUDA_CHECK(cudaEventRecord(event, stream_));
-      p.impl->event = event;
-    }
-    pending_.clear();
   }
 
   Request::Impl* active(Request& r) const {
     if (!r.active()) throw LibraryError("rank " + std::to_string(rank_) + ": test/wait on an empty Request");
     return r.impl();
   }
-  static void complete(Request::Impl& impl) {
+  // A request already done: true, or the reason it failed.
+  static bool finished(const Request::Impl& impl) {
+    if (!impl.error.empty()) throw LibraryError(impl.error);
+    return true;
+  }
+  void complete(Request::Impl& impl) {
     impl.done = true;
     if (impl.event) cudaEventDestroy(static_cast<cudaEvent_t>(impl.event));
     impl.event = nullptr;
+    auto it = in_flight_.find({impl.peer, impl.is_recv});
+    if (it != in_flight_.end() && it->second.outstanding > 0) --it->second.outstanding;
   }
 
+  struct InFlight {
+    int tag = 0;
+    int outstanding = 0;
+  };
   int rank_ = 0, size_ = 1;
   ncclComm_t comm_ = nullptr;
   cudaStream_t stream_ = nullptr;
   std::vector<Pending> pending_;
+  std::map<std::pair<int, bool>, InFlight> in_flight_;  // (peer, is_recv): the requests not yet completed
 };
 
 }  // namespace

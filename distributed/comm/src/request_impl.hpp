@@ -21,7 +21,8 @@ struct Request::Impl {
   std::size_t count = 0;
   DataType type = DataType::kFloat32;
   int peer = -1, tag = 0;
-  std::string what;  // "isend to rank 1 (tag 3, 64 float32)"
+  std::string what;   // "isend to rank 1 (tag 3, 64 float32)"
+  std::string error;  // NCCL backend: why a request done without its transfer failed (wait() throws it)
 };
 
 }  // namespace aisys::comm

@@ -1,5 +1,6 @@
 // The NCCL backend at one rank, on device buffers: sendrecv to itself, queued isend/irecv issued
-// as one group, accumulate() on the device, scratch memory on the device, the ncclAllReduce
+// as one group, a blocking recv joining a queued isend's group, two tags in flight to one peer
+// refused, a group NCCL refuses leaving the communicator usable, accumulate() on the device, scratch memory on the device, the ncclAllReduce
 // baseline (at one rank a sum over one rank: the data unchanged, bit for bit, float32 and int32);
 // skipped, with the reason, without a GPU or NCCL.
 #include <gtest/gtest.h>
@@ -15,6 +16,7 @@
 #include "aisys/comm/nccl_communicator.hpp"
 #include "aisys/kernels/cuda/check.hpp"
 #include "aisys/kernels/device.hpp"
+#include "aisys/kernels/error.hpp"
 
 namespace aisys::comm {
 namespace {
@@ -63,6 +65,79 @@ TEST_F(NcclCommunicatorTest, QueuedIsendIrecvCompleteTogether) {
   EXPECT_EQ(host_copy(dst, a.size()), a);
   cudaFree(src);
   cudaFree(dst);
+}
+
+// `isend(next); recv(prev)` at one rank: the blocking recv must join the queued isend's group
+// (issued apart, NCCL refuses a send to itself without its receive).
+TEST_F(NcclCommunicatorTest, BlockingRecvJoinsTheQueuedIsend) {
+  std::vector<float> a(3000);
+  std::iota(a.begin(), a.end(), -1000.0f);
+  float* src = device_copy(a);
+  float* dst = device_copy(std::vector<float>(a.size(), 0.0f));
+  Request s = comm_->isend(src, a.size(), DataType::kFloat32, 0, 2);
+  comm_->recv(dst, a.size(), DataType::kFloat32, 0, 2);
+  comm_->wait(s);
+  EXPECT_EQ(host_copy(dst, a.size()), a);
+  // And the other way round: irecv queued, then a blocking send.
+  float* back = device_copy(std::vector<float>(a.size(), 0.0f));
+  Request r = comm_->irecv(back, a.size(), DataType::kFloat32, 0, 3);
+  comm_->send(dst, a.size(), DataType::kFloat32, 0, 3);
+  comm_->wait(r);
+  EXPECT_EQ(host_copy(back, a.size()), a);
+  cudaFree(src);
+  cudaFree(dst);
+  cudaFree(back);
+}
+
+// NCCL matches by order, not tag: a second tag in flight to the same peer is refused, naming both.
+TEST_F(NcclCommunicatorTest, TwoTagsInFlightToOnePeerAreRefused) {
+  std::vector<float> a(64, 1.5f);
+  float* src = device_copy(a);
+  float* dst = device_copy(std::vector<float>(a.size(), 0.0f));
+  Request s = comm_->isend(src, a.size(), DataType::kFloat32, 0, 1);
+  try {
+    Request t = comm_->isend(src, a.size(), DataType::kFloat32, 0, 2);
+    comm_->wait(t);
+    ADD_FAILURE() << "an isend with tag 2 was accepted while one with tag 1 is in flight to the same rank";
+  } catch (const InvalidArgument& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("tag 2"), std::string::npos) << what;
+    EXPECT_NE(what.find("tag 1"), std::string::npos) << what;
+  }
+  Request r = comm_->irecv(dst, a.size(), DataType::kFloat32, 0, 1);
+  comm_->wait(s);
+  comm_->wait(r);
+  EXPECT_EQ(host_copy(dst, a.size()), a);
+  // Once they completed, another tag is fine.
+  comm_->sendrecv(src, a.size(), 0, dst, a.size(), 0, DataType::kFloat32, 9);
+  EXPECT_EQ(host_copy(dst, a.size()), a);
+  cudaFree(src);
+  cudaFree(dst);
+}
+
+// A lone isend to itself is a group NCCL refuses (ncclInvalidUsage): wait() throws, the request
+// ends (no abort when it is destroyed), and the communicator still works.
+TEST_F(NcclCommunicatorTest, ARefusedGroupLeavesTheCommunicatorUsable) {
+  std::vector<float> a(256, 2.0f);
+  float* src = device_copy(a);
+  float* dst = device_copy(std::vector<float>(a.size(), 0.0f));
+  {
+    Request lone = comm_->isend(src, a.size(), DataType::kFloat32, 0, 5);
+    EXPECT_THROW(comm_->wait(lone), LibraryError);
+    EXPECT_THROW(comm_->wait(lone), LibraryError) << "a failed request keeps failing, it never reads as done";
+  }
+  comm_->sendrecv(src, a.size(), 0, dst, a.size(), 0, DataType::kFloat32, 6);
+  EXPECT_EQ(host_copy(dst, a.size()), a);
+  cudaFree(src);
+  cudaFree(dst);
+}
+
+TEST_F(NcclCommunicatorTest, AccumulateRefusesMixedMemorySpaces) {
+  std::vector<float> host(16, 1.0f);
+  float* device = device_copy(host);
+  EXPECT_THROW(accumulate(device, host.data(), host.size(), DataType::kFloat32), InvalidArgument);
+  EXPECT_THROW(accumulate(host.data(), device, host.size(), DataType::kFloat32), InvalidArgument);
+  cudaFree(device);
 }
 
 TEST_F(NcclCommunicatorTest, AccumulateOnTheDevice) {

@@ -1,14 +1,17 @@
 // aisys/comm/nccl_communicator.hpp: the NCCL backend of the Communicator, on device buffers.
 //
 // With MPI and more than one rank, rank 0's ncclUniqueId is broadcast over MPI and each rank uses
-// GPU (rank mod devices); without MPI, or with one rank, a single-rank communicator needs nothing
-// else (a GPU machine may have one GPU and no MPI: NCCL refuses two ranks on one GPU). Blocking
-// calls synchronise the communicator's stream. isend/irecv are queued and issued together, in one
-// ncclGroupStart/End, at the next test(), wait() or blocking call: NCCL pairs point-to-point calls
-// by order per peer and needs a send and its matching receive in flight together; tags are checked
-// for range and otherwise ignored (order, not tags, matches messages). comm::accumulate() works on
-// device buffers too (it looks at the pointer). nccl_allreduce_baseline() is the vendor all-reduce
-// that lab 05's algorithms are measured against on this backend.
+// GPU (its rank among the ranks of its node, mod the node's devices); without MPI, or with one
+// rank, a single-rank communicator needs nothing else (a GPU machine may have one GPU and no MPI:
+// NCCL refuses two ranks on one GPU). isend/irecv are queued and issued together, in one
+// ncclGroupStart/End, at the next test(), wait() or blocking call, and a blocking call joins that
+// group (NCCL needs a send and its matching receive in flight together: `isend(next); recv(prev)`
+// is one group). NCCL pairs point-to-point calls by their order per peer, not by tag, so messages
+// between two ranks in one direction may be in flight under one tag at a time (InvalidArgument
+// naming both tags otherwise). A group NCCL refuses throws; its requests end failed (wait() throws
+// why) and the communicator stays usable. comm::accumulate() works on device buffers too (it looks
+// at the pointers). nccl_allreduce_baseline() is the vendor all-reduce that lab 05's algorithms are
+// measured against on this backend.
 #pragma once
 
 #include <cstddef>
