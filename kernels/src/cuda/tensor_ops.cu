@@ -1,6 +1,7 @@
 // The CUDA side of the tensor ops (tensor_ops_cuda.hpp): one strided elementwise kernel for every
 // unary, scalar, binary and copy op (shapes and strides of up to kMaxDims dimensions passed by
-// value; broadcast operands carry stride 0), a block-per-output reduction accumulating in double,
+// value; broadcast operands carry stride 0), a block-per-output reduction accumulating in double
+// (a grid of at most 65535 blocks, each taking several outputs beyond that),
 // matmul through cuBLAS strided-batched GEMM (row-major C = A B computed as C^T = B^T A^T; cuBLAS
 // opened on the first matmul, cuda/cublas_library.hpp), and
 // one thread per output for argmax over rows, the label gather of cross_entropy and max-pool.
@@ -110,33 +111,37 @@ __global__ void copy_kernel(D* dst, const S* src, Strided s, long long n) {
   }
 }
 
-// One block per output element: threads stride over the reduced elements, then a shared-memory
-// tree. `kept` describes the output's coordinates in the input (reduced dimensions have stride 0
-// there); `red` the reduced sub-space.
+// One block per output element (a block takes outputs blockIdx.x, + gridDim.x, ... when there are
+// more outputs than blocks): threads stride over the reduced elements, then a shared-memory tree.
+// `kept` describes the output's coordinates in the input (reduced dimensions have stride 0 there);
+// `red` the reduced sub-space. The loop condition is the same for the whole block, so every
+// thread reaches every __syncthreads.
 template <typename T>
-__global__ void reduce_kernel(T* out, const T* in, Strided kept, Strided red, long long reduced_count, bool is_max,
-                              double scale) {
+__global__ void reduce_kernel(T* out, const T* in, Strided kept, Strided red, long long reduced_count, long long outputs,
+                              bool is_max, double scale) {
   __shared__ double partial[kThreads];
-  const long long j = blockIdx.x;
-  long long base[1];
-  offsets_of(kept, j, 1, base);  // stride[0] of `kept`: the input's strides on kept dimensions
-  double acc = is_max ? -INFINITY : 0.0;
-  for (long long r = threadIdx.x; r < reduced_count; r += blockDim.x) {
-    long long o[1];
-    offsets_of(red, r, 1, o);  // red.offset[0] = 0
-    const double v = static_cast<double>(in[base[0] + o[0]]);
-    acc = is_max ? (v > acc || isnan(v) ? v : acc) : acc + v;
-  }
-  partial[threadIdx.x] = acc;
-  __syncthreads();
-  for (int w = blockDim.x / 2; w > 0; w /= 2) {
-    if (threadIdx.x < w) {
-      const double x = partial[threadIdx.x], y = partial[threadIdx.x + w];
-      partial[threadIdx.x] = is_max ? (y > x || isnan(y) ? y : x) : x + y;
+  for (long long j = blockIdx.x; j < outputs; j += gridDim.x) {
+    long long base[1];
+    offsets_of(kept, j, 1, base);  // stride[0] of `kept`: the input's strides on kept dimensions
+    double acc = is_max ? -INFINITY : 0.0;
+    for (long long r = threadIdx.x; r < reduced_count; r += blockDim.x) {
+      long long o[1];
+      offsets_of(red, r, 1, o);  // red.offset[0] = 0
+      const double v = static_cast<double>(in[base[0] + o[0]]);
+      acc = is_max ? (v > acc || isnan(v) ? v : acc) : acc + v;
     }
+    partial[threadIdx.x] = acc;
     __syncthreads();
+    for (int w = blockDim.x / 2; w > 0; w /= 2) {
+      if (threadIdx.x < w) {
+        const double x = partial[threadIdx.x], y = partial[threadIdx.x + w];
+        partial[threadIdx.x] = is_max ? (y > x || isnan(y) ? y : x) : x + y;
+      }
+      __syncthreads();
+    }
+    if (threadIdx.x == 0) out[j] = static_cast<T>(partial[0] * scale);
+    __syncthreads();  // partial[0] is read before the next output overwrites it
   }
-  if (threadIdx.x == 0) out[j] = static_cast<T>(partial[0] * scale);
 }
 
 template <typename T>
@@ -287,6 +292,9 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, const Shape& 
 }
 
 Tensor reduce(const Tensor& a, const std::vector<char>& reduced, bool max, bool mean) {
+  if (a.dim() > kMaxDims) {
+    throw InvalidArgument("tensor ops on CUDA: at most " + std::to_string(kMaxDims) + " dimensions, got " + to_string(a.shape()));
+  }
   set_device(a);
   Shape kept_shape = a.shape(), red_shape;
   Strided kept, red;
@@ -311,14 +319,16 @@ Tensor reduce(const Tensor& a, const std::vector<char>& reduced, bool max, bool 
   const long long outputs = out.numel();
   if (outputs == 0) return out;
   const double scale = mean && count > 0 ? 1.0 / static_cast<double>(count) : 1.0;
+  // Up to 65535 blocks (one per output; each takes several beyond that): within every grid limit.
+  const unsigned blocks = static_cast<unsigned>(outputs < 65535 ? outputs : 65535);
   if (a.dtype() == DType::kFloat32) {
-    reduce_kernel<float><<<static_cast<unsigned>(outputs), kThreads>>>(static_cast<float*>(out.storage()->data()),
-                                                                      static_cast<const float*>(a.storage()->data()), kept, red,
-                                                                      count, max, scale);
+    reduce_kernel<float><<<blocks, kThreads>>>(static_cast<float*>(out.storage()->data()),
+                                               static_cast<const float*>(a.storage()->data()), kept, red, count, outputs, max,
+                                               scale);
   } else {
-    reduce_kernel<double><<<static_cast<unsigned>(outputs), kThreads>>>(static_cast<double*>(out.storage()->data()),
-                                                                       static_cast<const double*>(a.storage()->data()), kept, red,
-                                                                       count, max, scale);
+    reduce_kernel<double><<<blocks, kThreads>>>(static_cast<double*>(out.storage()->data()),
+                                                static_cast<const double*>(a.storage()->data()), kept, red, count, outputs, max,
+                                                scale);
   }
   AISYS_CUDA_LAUNCH_CHECK();
   return out;

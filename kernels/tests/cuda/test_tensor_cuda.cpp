@@ -1,10 +1,14 @@
 // Tensors on a GPU against the same ops on the CPU (the CPU ops are themselves tested against
 // double precision in test_tensor.cpp): copies across devices and dtypes, strided and broadcast
 // elementwise ops, reductions, batched matmul through cuBLAS, the composite ops (softmax,
-// layer norm) built on them, argmax, cross-entropy and max-pool. Random inputs from a logged seed; skipped without a GPU.
+// layer norm) built on them, argmax, cross-entropy and max-pool; views made on the device
+// (transposed, permuted, sliced with a step, offset) as operands, float64, sizes past one grid's
+// worth of threads and reductions with more outputs than blocks. Random inputs from a logged seed
+// (AISYS_SEED reproduces one); skipped without a GPU.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <random>
@@ -23,8 +27,9 @@ class TensorCuda : public aisys::testing::GpuTest {
  protected:
   static std::uint64_t seed() {
     static const std::uint64_t s = [] {
-      const std::uint64_t v = std::random_device{}();
-      std::cout << "[ seed ] " << v << "\n";
+      const char* env = std::getenv("AISYS_SEED");
+      const std::uint64_t v = env && *env ? std::strtoull(env, nullptr, 10) : std::random_device{}();
+      std::cout << "[ seed ] " << v << " (AISYS_SEED=" << v << " reproduces it)\n";
       return v;
     }();
     return s;
@@ -92,6 +97,54 @@ TEST_F(TensorCuda, ReductionsAndMatmulMatchCpu) {
   }
   const Tensor w = Tensor::uniform({40, 30}, -1, 1, s++);
   expect_same(ops::matmul(w.to(Device::cuda()).t(), w.to(Device::cuda())), ops::matmul(w.t(), w), 1e-4, "matmul transposed view");
+}
+
+// Views made on the device, so the kernels see non-unit strides and a non-zero offset (a view made
+// on the CPU and then copied arrives contiguous).
+TEST_F(TensorCuda, DeviceViewsAsOperandsMatchCpu) {
+  std::uint64_t s = seed() + 4;
+  for (const DType dt : {DType::kFloat32, DType::kFloat64}) {
+    const double tol = dt == DType::kFloat32 ? 1e-6 : 1e-13;
+    const std::string tag = std::string(" ") + name_of(dt);
+    const Tensor a = Tensor::uniform({6, 10}, 0.5, 2, s++, dt), b = Tensor::uniform({10, 6}, 0.5, 2, s++, dt);
+    const Tensor da = a.to(Device::cuda()), db = b.to(Device::cuda());
+    // [6, 10] against the transpose of [10, 6]: strides (1, 6) on one side.
+    expect_same(ops::add(da, db.t()), ops::add(a, b.t()), tol, "add transposed" + tag);
+    expect_same(ops::div(db.t(), da), ops::div(b.t(), a), tol, "div transposed" + tag);
+    // A slice with a step and an offset: columns 1, 4, 7 of rows 2..5.
+    const Tensor sa = a.slice(0, 2, 6, 1).slice(1, 1, 10, 3);
+    const Tensor dsa = da.slice(0, 2, 6, 1).slice(1, 1, 10, 3);
+    expect_same(ops::exp(dsa), ops::exp(sa), tol, "exp of a stepped slice" + tag);
+    expect_same(ops::mul(dsa, dsa), ops::mul(sa, sa), tol, "mul of a stepped slice by itself" + tag);
+    expect_same(ops::sum(dsa, {0}), ops::sum(sa, {0}), tol * 10, "sum of a stepped slice" + tag);
+    expect_same(ops::where(ops::greater(dsa, ops::exp(dsa)), dsa, ops::neg(dsa)),
+                ops::where(ops::greater(sa, ops::exp(sa)), sa, ops::neg(sa)), 0, "where on a stepped slice" + tag);
+    // A permutation made on the device, reduced over each axis.
+    const Tensor x = Tensor::uniform({4, 3, 5}, -1, 1, s++, dt);
+    const Tensor px = x.permute({2, 0, 1}), dpx = x.to(Device::cuda()).permute({2, 0, 1});
+    for (int axis = 0; axis < 3; ++axis) {
+      expect_same(ops::sum(dpx, {axis}), ops::sum(px, {axis}), tol * 10, "sum of a permuted view, axis " + std::to_string(axis) + tag);
+      expect_same(ops::max(dpx, {axis}), ops::max(px, {axis}), 0, "max of a permuted view, axis " + std::to_string(axis) + tag);
+    }
+    expect_same(ops::sigmoid(dpx), ops::sigmoid(px), tol, "sigmoid of a permuted view" + tag);
+  }
+}
+
+// Past one grid of threads (4096 blocks x 256: each thread takes several elements) and a reduction
+// with more outputs (70,000) than the 65,535 blocks it is given.
+TEST_F(TensorCuda, LargeTensorsMatchCpu) {
+  std::uint64_t s = seed() + 5;
+  const Tensor a = Tensor::uniform({1200, 1001}, -1, 1, s++), b = Tensor::uniform({1001}, -1, 1, s++);
+  expect_same(ops::mul(a.to(Device::cuda()), b.to(Device::cuda())), ops::mul(a, b), 1e-6, "mul of 1.2M elements");
+  const Tensor r = Tensor::uniform({70000, 3}, -1, 1, s++);
+  expect_same(ops::sum(r.to(Device::cuda()), {1}), ops::sum(r, {1}), 1e-6, "sum giving 70,000 outputs");
+  expect_same(ops::max(r.to(Device::cuda()).t(), {0}), ops::max(r.t(), {0}), 0, "max giving 70,000 outputs of a transposed view");
+}
+
+TEST_F(TensorCuda, MoreThanEightDimensionsAreRefused) {
+  const Tensor x = Tensor::uniform({1, 2, 1, 2, 1, 2, 1, 2, 2}, -1, 1, seed() + 6).to(Device::cuda());
+  EXPECT_THROW(ops::sum(x, {0}), InvalidArgument);
+  EXPECT_THROW(ops::exp(x), InvalidArgument);
 }
 
 TEST_F(TensorCuda, CompositeOpsMatchCpu) {

@@ -1,8 +1,9 @@
 // Lab 02 on a GPU: the same rules, convolution and engine on CUDA tensors, checked against the CPU
 // (the oracle: its results are themselves checked against finite differences and the
 // double-precision convolution). Your code is written with the platform's tensor ops and views, so
-// it runs on whichever device its values live on; these tests show it does. Max pooling has no
-// CUDA kernel in the platform yet and is left out. Skipped, with the reason, without a usable GPU.
+// it runs on whichever device its values live on; these tests show it does (max pooling too: the
+// platform's forward runs on the GPU, the backward's scatter on the host, the gradient coming back
+// to the GPU). Skipped, with the reason, without a usable GPU.
 #include <gtest/gtest.h>
 
 #include "aisys/kernels/device.hpp"
@@ -87,6 +88,10 @@ TEST_F(GpuAutograd, Convolution) {
                           {cpu32({2, 3, 9, 9}, 31), cpu32({4, 3, 3, 3}, 32)}));
   EXPECT_TRUE(same_on_gpu("conv2d 5x5 stride 2 pad 2", [](const std::vector<Variable>& v) { return conv2d(v[0], v[1], 2, 2); },
                           {cpu32({1, 2, 11, 8}, 33), cpu32({3, 2, 5, 5}, 34)}));
+  EXPECT_TRUE(same_on_gpu("max_pool2d 2x2", [](const std::vector<Variable>& v) { return max_pool2d(v[0], 2, 2, 0); },
+                          {cpu32({2, 3, 8, 8}, 35)}));
+  EXPECT_TRUE(same_on_gpu("max_pool2d 3x3 stride 2 pad 1", [](const std::vector<Variable>& v) { return max_pool2d(v[0], 3, 2, 1); },
+                          {cpu32({1, 2, 9, 7}, 36)}));
 }
 
 TEST_F(GpuAutograd, MlpTrainingStepMatchesTheCpu) {
