@@ -5,7 +5,9 @@
 set(_cudnn_hints ${CUDNN_ROOT} $ENV{CUDNN_ROOT} ${CUDAToolkit_LIBRARY_ROOT} ${CUDAToolkit_TARGET_DIR}
     $ENV{CUDA_HOME} /usr/local/cuda)
 find_path(CUDNN_INCLUDE_DIR cudnn.h HINTS ${_cudnn_hints} PATH_SUFFIXES include)
-find_library(CUDNN_LIBRARY cudnn HINTS ${_cudnn_hints} PATH_SUFFIXES lib lib64 lib/x86_64-linux-gnu)
+# A pip wheel (nvidia-cudnn-cu*) ships only the versioned libcudnn.so.9; NAMES_PER_DIR keeps the
+# library in the folder of the hint that matched (the root given, not a toolkit copy found by name).
+find_library(CUDNN_LIBRARY NAMES cudnn libcudnn.so.9 NAMES_PER_DIR HINTS ${_cudnn_hints} PATH_SUFFIXES lib lib64 lib/x86_64-linux-gnu)
 if(CUDNN_INCLUDE_DIR)
   foreach(h cudnn_version.h cudnn.h)
     if(EXISTS "${CUDNN_INCLUDE_DIR}/${h}")
