@@ -27,6 +27,10 @@ void copy_host_to_device(void* dst, const void* src, std::size_t bytes, cudaStre
     AISYS_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream));
   } else {
     AISYS_CUDA_CHECK(cudaMemcpy(dst, src, bytes, cudaMemcpyHostToDevice));
+    // From pageable memory cudaMemcpy may return once the bytes are staged, before the DMA into
+    // the buffer has finished; work on a non-blocking stream (Stream) is not ordered after it.
+    // Waiting for the default stream makes "synchronous" hold for every stream.
+    AISYS_CUDA_CHECK(cudaStreamSynchronize(nullptr));
   }
 }
 

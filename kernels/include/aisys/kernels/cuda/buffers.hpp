@@ -119,7 +119,8 @@ class DeviceBuffer {
   std::size_t size_bytes() const noexcept { return size_ * sizeof(T); }
   bool empty() const noexcept { return size_ == 0; }
 
-  // Synchronous copies of the whole buffer; host.size() must equal size().
+  // Synchronous copies of the whole buffer; host.size() must equal size(). The data is in place
+  // for work on any stream when copy_from_host returns (it waits for the DMA, not only the staging).
   void copy_from_host(std::span<const T> host) {
     detail::check_same_size(size_, host.size(), "copy_from_host");
     detail::copy_host_to_device(data_, host.data(), size_bytes(), nullptr, false);
