@@ -107,12 +107,12 @@ class NcclCommunicator final : public Communicator {
   }
   void sendrecv(const void* send_buffer, std::size_t send_count, int dest, void* recv_buffer, std::size_t recv_count,
                 int source, DataType type, int tag) override {
-    check_args("sendrecv to", dest, tag);
-    check_args("sendrecv from", source, tag);
-    check_tag_order(false, dest, tag, "sendrecv to");
-    check_tag_order(true, source, tag, "sendrecv from");
-    pending_.push_back({false, const_cast<void*>(send_buffer), send_count, type, dest, tag});
-    pending_.push_back({true, recv_buffer, recv_count, type, source, tag});
+    const Pending send_op{false, const_cast<void*>(send_buffer), send_count, type, dest, tag};
+    const Pending recv_op{true, recv_buffer, recv_count, type, source, tag};
+    check(send_op, "sendrecv to");
+    check(recv_op, "sendrecv from");  // both checked before either is queued
+    pending_.push_back(send_op);
+    pending_.push_back(recv_op);
     flush();
     AISYS_CUDA_CHECK(cudaStreamSynchronize(stream_));
   }
@@ -206,16 +206,19 @@ class NcclCommunicator final : public Communicator {
                           "the earlier ones first)");
   }
 
-  void post(Pending p, const char* op) {
+  void check(const Pending& p, const char* op) const {
     check_args(op, p.peer, p.tag);
     check_tag_order(p.is_recv, p.peer, p.tag, op);
+  }
+
+  void post(const Pending& p, const char* op) {
+    check(p, op);
     pending_.push_back(p);
   }
 
   Request queue(Pending p) {
     const char* op = p.is_recv ? "irecv from" : "isend to";
-    check_args(op, p.peer, p.tag);
-    check_tag_order(p.is_recv, p.peer, p.tag, op);
+    check(p, op);
     auto impl = std::make_unique<Request::Impl>();
     impl->is_recv = p.is_recv;
     impl->count = p.count;
