@@ -94,6 +94,7 @@ class GpuGemmFixture : public Fixture {
   }
   std::string check_candidate() override { return check(d_cc_); }
   std::string check_baseline() override { return check(d_cb_); }
+  nlohmann::json details() override { return {{"timing", to_string(HostDispatch::kHidden)}}; }
 
  private:
   void launch(GemmFn<T> fn, aisys::cuda::DeviceBuffer<float>& c) {

@@ -12,8 +12,29 @@
 
 namespace aisys::bench {
 
+// Whether the host's time to enqueue the work (kernel launches, library dispatch) is in the
+// measurement.
+enum class HostDispatch {
+  // The stream is held by a kernel that spins on a flag in mapped host memory while `enqueue` runs,
+  // so that the work starts the moment the first event is passed: the time is the device's alone.
+  // Without this a single short launch is timed from an idle GPU, and the microseconds the host
+  // takes to launch it count as GPU time (at 1024^3 on an H100 that is about a tenth of a GEMM, and
+  // it pulls every candidate/baseline ratio towards 1). `enqueue` must not wait for the device
+  // (cudaStreamSynchronize, cudaDeviceSynchronize, cudaFree, a synchronous cudaMemcpy): the held
+  // stream would never drain, so the hold gives up after a second and the call throws, naming why.
+  kHidden,
+  // The events bracket the host's enqueueing as well: for work that cannot avoid synchronising
+  // (code built on a tensor library that allocates and frees as it goes), where dispatch is part
+  // of the cost being compared. Pair a candidate and a baseline timed the same way.
+  kIncluded,
+};
+
+const char* to_string(HostDispatch dispatch);
+
 // Records an event, calls `enqueue` (which must put its work on `stream`), records a second
 // event, waits for it and returns the seconds between the two (resolution about 0.5 us).
-double cuda_time_on_stream(cudaStream_t stream, const std::function<void()>& enqueue);
+// Throws aisys::LibraryError when, with HostDispatch::kHidden, `enqueue` waited for the device.
+double cuda_time_on_stream(cudaStream_t stream, const std::function<void()>& enqueue,
+                           HostDispatch dispatch = HostDispatch::kHidden);
 
 }  // namespace aisys::bench
