@@ -4,6 +4,7 @@
 // reason; the runtime's last-error slot is cleared afterwards so that no later check sees it.
 #include "aisys/kernels/device.hpp"
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
@@ -132,6 +133,13 @@ bool built_with_cuda() {
   return false;
 #endif
 }
+
+namespace {
+std::atomic<bool> g_device_memory_in_use{false};
+}  // namespace
+
+bool device_memory_in_use() { return g_device_memory_in_use.load(std::memory_order_acquire); }
+void note_device_memory_in_use() { g_device_memory_in_use.store(true, std::memory_order_release); }
 
 std::string cuda_version_string(int version) {
   if (version <= 0) return "none";

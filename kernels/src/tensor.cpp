@@ -10,6 +10,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "aisys/kernels/device.hpp"
 #include "aisys/kernels/tensor_iter.hpp"
 
 #if AISYS_HAVE_CUDA
@@ -120,6 +121,7 @@ Storage::Storage(std::size_t bytes, Device device, bool zeroed) : bytes_(bytes),
     return;
   }
 #if AISYS_HAVE_CUDA
+  note_device_memory_in_use();
   cudaError_t e = cudaSetDevice(device.index);
   if (e == cudaSuccess) e = cudaMalloc(&data_, alloc);
   if (e == cudaSuccess) e = cudaMemset(data_, 0, alloc);

@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "aisys/kernels/device.hpp"
 #include "aisys/kernels/error.hpp"
 #include "request_impl.hpp"
 
@@ -97,7 +98,9 @@ void accumulate_device(void* dst, const void* src, std::size_t count, DataType t
 
 void accumulate(void* dst, const void* src, std::size_t count, DataType type) {
 #if AISYS_HAVE_CUDA
-  if (count > 0) {
+  // Only a process that has device memory can hand device pointers here; elsewhere no CUDA call
+  // is made (a pointer query creates a CUDA context, and costs about a microsecond per call).
+  if (count > 0 && aisys::device_memory_in_use()) {
     const bool dst_on_device = is_device_pointer(dst);
     if (dst_on_device != is_device_pointer(src)) {
       throw InvalidArgument(std::string("accumulate: dst is in ") + (dst_on_device ? "device" : "host") +

@@ -51,6 +51,7 @@ class NcclCommunicator final : public Communicator {
  public:
   NcclCommunicator() {
     if (!gpu_available()) throw LibraryError("NCCL communicator: no GPU here (" + gpu_unavailable_reason() + ")");
+    note_device_memory_in_use();
     ncclUniqueId id;
     int local_rank = 0;
     rank_ = 0;
@@ -152,6 +153,7 @@ class NcclCommunicator final : public Communicator {
   // Device memory: what NCCL sends from and receives into.
   Scratch scratch(std::size_t bytes) override {
     void* p = nullptr;
+    aisys::note_device_memory_in_use();
     AISYS_CUDA_CHECK(cudaMalloc(&p, std::max<std::size_t>(bytes, 1)));
     return Scratch(p, bytes, [](void* q) { cudaFree(q); });
   }

@@ -1,13 +1,18 @@
 // The Communicator's MPI backend at 1-4 ranks: point-to-point in a ring, sendrecv, nonblocking
 // operations driven by test(), errors naming ranks (a message of the wrong size, a rank that does
-// not exist), accumulate(), scratch memory, and the NCCL baseline refusing this backend.
+// not exist), accumulate() (on host data it leaves CUDA alone: no context is created on a GPU
+// machine), scratch memory, and the NCCL baseline refusing this backend.
+#include <dlfcn.h>
+
 #include <cstdint>
 #include <numeric>
+#include <optional>
 #include <utility>
 #include <vector>
 
 #include "aisys/comm/mpi_testing.hpp"
 #include "aisys/comm/nccl_communicator.hpp"
+#include "aisys/kernels/device.hpp"
 #include "aisys/kernels/error.hpp"
 
 namespace aisys::comm {
@@ -93,6 +98,47 @@ TEST_F(CommunicatorMpi, AccumulateAddsElementwise) {
   std::vector<std::int32_t> i = {1, -1}, j = {5, 5};
   accumulate(i.data(), j.data(), i.size(), DataType::kInt32);
   EXPECT_EQ(i, (std::vector<std::int32_t>{6, 4}));
+}
+
+// Whether any device's primary CUDA context is active, asked of the driver without creating one
+// (libcuda opened at run time, so the test binary runs where there is no driver).
+// nullopt when there is no CUDA driver or no device.
+std::optional<bool> any_cuda_context_active() {
+  void* driver = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  if (driver == nullptr) return std::nullopt;
+  using Init = int (*)(unsigned);
+  using GetCount = int (*)(int*);
+  using Get = int (*)(int*, int);
+  using PrimaryState = int (*)(int, unsigned*, int*);
+  auto init = reinterpret_cast<Init>(dlsym(driver, "cuInit"));
+  auto get_count = reinterpret_cast<GetCount>(dlsym(driver, "cuDeviceGetCount"));
+  auto get = reinterpret_cast<Get>(dlsym(driver, "cuDeviceGet"));
+  auto state = reinterpret_cast<PrimaryState>(dlsym(driver, "cuDevicePrimaryCtxGetState"));
+  int count = 0;
+  if (!init || !get_count || !get || !state || init(0) != 0 || get_count(&count) != 0 || count == 0) {
+    return std::nullopt;
+  }
+  bool active_somewhere = false;
+  for (int i = 0; i < count; ++i) {
+    int device = 0, active = 0;
+    unsigned flags = 0;
+    if (get(&device, i) == 0 && state(device, &flags, &active) == 0 && active != 0) active_somewhere = true;
+  }
+  return active_somewhere;  // the library stays open: the driver does not expect to be unloaded
+}
+
+// Host-only work in a CUDA build (every rank of lab 05 on the CPU) must not create a CUDA context
+// per rank, which a pointer query would (hundreds of MiB of GPU memory and a fraction of a second
+// each). The host path also leaves the platform's note of device memory unset.
+TEST_F(CommunicatorMpi, AccumulateOnHostDataLeavesCudaAlone) {
+  const auto before = any_cuda_context_active();
+  if (!before) GTEST_SKIP() << "no CUDA driver or device to watch";
+  if (*before) GTEST_SKIP() << "a CUDA context already exists in this process";
+  std::vector<double> a(1000, 1.0), b(1000, 2.0);
+  for (int r = 0; r < 3; ++r) accumulate(a.data(), b.data(), a.size(), DataType::kFloat64);
+  EXPECT_EQ(a.front(), 7.0);
+  EXPECT_FALSE(aisys::device_memory_in_use());
+  EXPECT_EQ(any_cuda_context_active(), std::optional<bool>(false)) << "accumulate() on host data created a CUDA context";
 }
 
 // Scratch memory on the MPI backend: host memory, 64-byte aligned, never null, moved not copied;

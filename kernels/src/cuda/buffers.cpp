@@ -3,12 +3,15 @@
 // AISYS_HAVE_CUDA).
 #include "aisys/kernels/cuda/buffers.hpp"
 
+#include "aisys/kernels/device.hpp"
+
 namespace aisys::cuda {
 
 namespace detail {
 
 void* device_allocate(std::size_t bytes) {
   void* pointer = nullptr;
+  aisys::note_device_memory_in_use();
   AISYS_CUDA_CHECK(cudaMalloc(&pointer, bytes));
   return pointer;
 }

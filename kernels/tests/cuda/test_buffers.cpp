@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "aisys/kernels/cuda/fill.hpp"
+#include "aisys/kernels/device.hpp"
+#include "aisys/kernels/tensor.hpp"
 #include "gpu_test.hpp"
 
 namespace {
@@ -43,6 +45,18 @@ TEST_F(DeviceBufferTest, RoundTripRandomFloats) {
     device.copy_to_host(output);
     for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(output[i], input[i]) << "n=" << n << " i=" << i;
   }
+}
+
+// What comm::accumulate() relies on to leave CUDA alone for host data: device memory allocated
+// through the platform (a DeviceBuffer, a CUDA tensor) is noted. The note is process-wide and
+// never cleared, so only the positive side can be asserted here; the CPU side is asserted by
+// comm.communicator (accumulate on host data creates no CUDA context).
+TEST_F(DeviceBufferTest, DeviceAllocationsAreNoted) {
+  DeviceBuffer<float> device(16);
+  EXPECT_TRUE(aisys::device_memory_in_use());
+  const auto gpu = aisys::kernels::Tensor::zeros({16}, aisys::kernels::DType::kFloat32, aisys::kernels::Device::cuda());
+  EXPECT_FALSE(gpu.device().is_cpu());
+  EXPECT_TRUE(aisys::device_memory_in_use());
 }
 
 TEST_F(DeviceBufferTest, RoundTripOnStreamAndZero) {

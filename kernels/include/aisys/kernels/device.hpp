@@ -54,6 +54,15 @@ std::string gpu_unavailable_reason();
 // Whether this build compiled its CUDA code (the AISYS_HAVE_CUDA build option).
 bool built_with_cuda();
 
+// Whether this process has allocated device memory through the platform (the Tensor's CUDA
+// storage, DeviceBuffer, a GPU communicator's scratch) or opened a GPU communicator. Code that must
+// tell host pointers from device pointers (comm::accumulate) asks the CUDA runtime only once this
+// is true, so host-only work in a CUDA build (every MPI rank of lab 05 on the CPU) never creates a
+// CUDA context nor pays a pointer query per call. Allocate device memory that such code will see
+// through the platform, not with a bare cudaMalloc, or call note_device_memory_in_use().
+bool device_memory_in_use();
+void note_device_memory_in_use();
+
 // "CUDA 13.0" style text for a cudaDriverGetVersion / cudaRuntimeGetVersion number; "none" for 0.
 std::string cuda_version_string(int version);
 

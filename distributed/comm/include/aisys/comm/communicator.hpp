@@ -134,6 +134,7 @@ bool have_mpi();
 namespace aisys::comm {
 // dst[i] += src[i] for count elements of type: the reduction the all-reduce algorithms apply
 // (local arithmetic, not communication). Host or device memory (a CUDA build looks at the
-// pointers), both in the same space (InvalidArgument otherwise).
+// pointers once the process has device memory: aisys::device_memory_in_use()), both in the same
+// space (InvalidArgument otherwise).
 void accumulate(void* dst, const void* src, std::size_t count, DataType type);
 }  // namespace aisys::comm
