@@ -57,6 +57,13 @@ std::string freivalds_check(int M, int N, int K, const float* A, const float* B,
   return "";
 }
 
+int input_sets_for(std::size_t set_bytes, std::size_t cache_bytes) {
+  const std::size_t want = 2 * cache_bytes;
+  if (set_bytes == 0) return 16;
+  if (set_bytes >= want) return 1;
+  return static_cast<int>(std::min<std::size_t>(16, (want + set_bytes - 1) / set_bytes));
+}
+
 namespace {
 
 std::size_t last_level_cache_bytes() {
@@ -71,9 +78,7 @@ class SgemmFixture : public Fixture {
     const std::size_t a = static_cast<std::size_t>(spec.M) * spec.K;
     const std::size_t b = static_cast<std::size_t>(spec.K) * spec.N;
     const std::size_t c = static_cast<std::size_t>(spec.M) * spec.N;
-    const std::size_t set_bytes = 4 * (a + b + c);
-    const std::size_t want = 2 * last_level_cache_bytes();
-    sets_ = set_bytes >= want ? 1 : static_cast<int>(std::min<std::size_t>(16, (want + set_bytes - 1) / set_bytes));
+    sets_ = input_sets_for(4 * (a + b + c), last_level_cache_bytes());
     std::random_device rd;
     seed_ = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();  // never shown to the candidate
     std::mt19937_64 rng(seed_);

@@ -95,6 +95,25 @@ TEST(Freivalds, AcceptsACorrectProductAndCatchesOneWrongElement) {
   }
 }
 
+// The rotation rule of the GEMM fixtures (CPU last-level cache, GPU L2): the sets cover twice
+// the cache, one set when it alone does, never more than 16.
+TEST(InputRotation, SetsCoverTwiceTheCache) {
+  using aisys::bench::input_sets_for;
+  const std::size_t mib = std::size_t{1} << 20;
+  EXPECT_EQ(input_sets_for(200 * mib, 50 * mib), 1);   // 4096^3 fp32 on an H100: one set
+  EXPECT_EQ(input_sets_for(100 * mib, 50 * mib), 1);   // exactly twice
+  EXPECT_EQ(input_sets_for(99 * mib, 50 * mib), 2);
+  EXPECT_EQ(input_sets_for(32 * mib, 50 * mib), 4);    // M = 1, K = N = 4096 in fp16
+  EXPECT_EQ(input_sets_for(12 * mib, 32 * mib), 6);    // 1024^3 fp32 on a 32 MiB L3
+  EXPECT_EQ(input_sets_for(64 * 1024, 32 * mib), 16);  // small shapes: capped
+  EXPECT_EQ(input_sets_for(0, 32 * mib), 16);
+  for (std::size_t set : {mib, 3 * mib, 7 * mib, 33 * mib}) {
+    const int sets = input_sets_for(set, 32 * mib);
+    EXPECT_TRUE(sets == 16 || static_cast<std::size_t>(sets) * set >= 64 * mib) << set;
+    EXPECT_TRUE(sets == 1 || static_cast<std::size_t>(sets - 1) * set < 64 * mib) << "no more sets than needed: " << set;
+  }
+}
+
 TEST(Baselines, OpenBlasSgemmAgreesWithTheOracle) {
   if (!aisys::baselines::have_openblas()) GTEST_SKIP() << "built without OpenBLAS";
   const auto info = aisys::baselines::openblas_info();

@@ -7,6 +7,7 @@
 // for two random vectors x, which catches any wrong element with high probability at O(n^2) cost.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -28,6 +29,11 @@ struct SgemmCaseSpec {
 
 // Registers "<part>/<M>" for square shapes, "<part>/m<M>_n<N>_k<K>" otherwise.
 void register_sgemm_case(const SgemmCaseSpec& spec);
+
+// How many input sets a fixture rotates through so that consecutive timed calls do not find their
+// inputs in a cache of cache_bytes (the CPU's last level, a GPU's L2): 1 when one set of
+// set_bytes is at least twice the cache, else enough sets to cover twice the cache, at most 16.
+int input_sets_for(std::size_t set_bytes, std::size_t cache_bytes);
 
 // The Freivalds check used above (exposed for tests): "" when C = A B within tolerance.
 std::string freivalds_check(int M, int N, int K, const float* A, const float* B, const float* C,

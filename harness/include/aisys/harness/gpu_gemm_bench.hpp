@@ -1,7 +1,9 @@
 // aisys/harness/gpu_gemm_bench.hpp: GEMM benchmark cases on the GPU, paired with cuBLAS doing the
 // same arithmetic (SGEMM with CUBLAS_COMPUTE_32F; FP16/BF16 inputs with FP32 accumulation), timed
-// with CUDA events (manual time), outputs of the timed calls checked on the host with Freivalds'
-// test against the exact (rounded) inputs, roofline from the measured GPU ceilings. Cases are
+// with CUDA events (manual time; the host's dispatch hidden, see cuda_timer.hpp), on input sets
+// rotated so that a timed call does not find its inputs in L2 (input_sets_for(), gemm_bench.hpp),
+// outputs of the timed calls checked on the host with Freivalds' test against the exact (rounded)
+// inputs, roofline from the measured GPU ceilings. Cases are
 // registered only when a GPU is present (registration is a no-op otherwise). CUDA builds only.
 #pragma once
 
