@@ -1,10 +1,14 @@
-// The NCCL backend of comm::Communicator (nccl_communicator.hpp).
+// The NCCL backend of comm::Communicator (nccl_communicator.hpp). Every wait polls the stream or
+// the request's event and, meanwhile, ncclCommGetAsyncError: an error NCCL detects in the
+// background (a lost connection to a peer, a remote rank's failure) aborts the communicator, whose
+// kernels would otherwise wait for the peer forever, and the wait throws naming it.
 #include "aisys/comm/nccl_communicator.hpp"
 
 #include <algorithm>
 #include <exception>
 #include <map>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -86,7 +90,7 @@ class NcclCommunicator final : public Communicator {
   }
 
   ~NcclCommunicator() override {
-    if (comm_) ncclCommDestroy(comm_);
+    if (comm_) ncclCommDestroy(comm_);  // null once aborted
     if (stream_) cudaStreamDestroy(stream_);
   }
 
@@ -99,12 +103,12 @@ class NcclCommunicator final : public Communicator {
   void send(const void* buffer, std::size_t count, DataType type, int dest, int tag) override {
     post({false, const_cast<void*>(buffer), count, type, dest, tag}, "send to");
     flush();
-    AISYS_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    wait_for_stream("send to rank " + std::to_string(dest));
   }
   void recv(void* buffer, std::size_t count, DataType type, int source, int tag) override {
     post({true, buffer, count, type, source, tag}, "recv from");
     flush();
-    AISYS_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    wait_for_stream("recv from rank " + std::to_string(source));
   }
   void sendrecv(const void* send_buffer, std::size_t send_count, int dest, void* recv_buffer, std::size_t recv_count,
                 int source, DataType type, int tag) override {
@@ -115,7 +119,7 @@ class NcclCommunicator final : public Communicator {
     pending_.push_back(send_op);
     pending_.push_back(recv_op);
     flush();
-    AISYS_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    wait_for_stream("sendrecv to rank " + std::to_string(dest) + " and from rank " + std::to_string(source));
   }
 
   Request isend(const void* buffer, std::size_t count, DataType type, int dest, int tag) override {
@@ -130,7 +134,10 @@ class NcclCommunicator final : public Communicator {
     if (impl->done) return finished(*impl);
     flush();
     const cudaError_t rc = cudaEventQuery(static_cast<cudaEvent_t>(impl->event));
-    if (rc == cudaErrorNotReady) return false;
+    if (rc == cudaErrorNotReady) {
+      check_async_error(impl->what);
+      return false;
+    }
     AISYS_CUDA_CHECK(rc);
     complete(*impl);
     return true;
@@ -142,7 +149,8 @@ class NcclCommunicator final : public Communicator {
       return;
     }
     flush();
-    AISYS_CUDA_CHECK(cudaEventSynchronize(static_cast<cudaEvent_t>(impl->event)));
+    const auto event = static_cast<cudaEvent_t>(impl->event);
+    wait_until([event] { return cudaEventQuery(event); }, impl->what);
     complete(*impl);
   }
   void wait_all(std::span<Request> requests) override {
@@ -161,17 +169,17 @@ class NcclCommunicator final : public Communicator {
   void allreduce_sum(void* data, std::size_t count, DataType type) {
     flush();
     if (count == 0) return;
-    AISYS_NCCL_CHECK(ncclAllReduce(data, data, count, nccl_type(type), ncclSum, comm_, stream_));
-    AISYS_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    AISYS_NCCL_CHECK(ncclAllReduce(data, data, count, nccl_type(type), ncclSum, live(), stream_));
+    wait_for_stream("ncclAllReduce of " + std::to_string(count) + " " + name_of(type));
   }
 
   void barrier() override {
     flush();
     float* one = nullptr;
     AISYS_CUDA_CHECK(cudaMallocAsync(reinterpret_cast<void**>(&one), sizeof(float), stream_));
-    AISYS_NCCL_CHECK(ncclAllReduce(one, one, 1, ncclFloat32, ncclSum, comm_, stream_));
+    AISYS_NCCL_CHECK(ncclAllReduce(one, one, 1, ncclFloat32, ncclSum, live(), stream_));
     AISYS_CUDA_CHECK(cudaFreeAsync(one, stream_));
-    AISYS_CUDA_CHECK(cudaStreamSynchronize(stream_));
+    wait_for_stream("barrier");
   }
 
  private:
@@ -249,8 +257,8 @@ class NcclCommunicator final : public Communicator {
       AISYS_NCCL_CHECK(ncclGroupStart());
       in_group = true;
       for (const Pending& p : batch) {
-        if (p.is_recv) AISYS_NCCL_CHECK(ncclRecv(p.buffer, p.count, nccl_type(p.type), p.peer, comm_, stream_));
-        else AISYS_NCCL_CHECK(ncclSend(p.buffer, p.count, nccl_type(p.type), p.peer, comm_, stream_));
+        if (p.is_recv) AISYS_NCCL_CHECK(ncclRecv(p.buffer, p.count, nccl_type(p.type), p.peer, live(), stream_));
+        else AISYS_NCCL_CHECK(ncclSend(p.buffer, p.count, nccl_type(p.type), p.peer, live(), stream_));
       }
       in_group = false;
       AISYS_NCCL_CHECK(ncclGroupEnd());
@@ -259,6 +267,7 @@ class NcclCommunicator final : public Communicator {
         cudaEvent_t event;
         AISYS_CUDA_CHECK(cudaEventCreateWithFlags(&event, cudaEventDisableTiming));
         p.impl->event = event;
+        issued_.push_back(p.impl);
         AISYS_CUDA_CHECK(cudaEventRecord(event, stream_));
       }
     } catch (const std::exception& e) {
@@ -273,6 +282,57 @@ class NcclCommunicator final : public Communicator {
     }
   }
 
+  // The communicator, or why it is gone: after an asynchronous error it is aborted, and every later
+  // operation fails with that reason rather than reaching NCCL with a dead handle.
+  ncclComm_t live() const {
+    if (comm_ == nullptr) throw LibraryError(aborted_);
+    return comm_;
+  }
+
+  // Polls `query` (cudaEventQuery or cudaStreamQuery) until the work is done, asking NCCL every 256
+  // polls for an error found in the background; yields the core between those checks.
+  template <class Query>
+  void wait_until(Query query, const std::string& what) {
+    for (unsigned polls = 1;; ++polls) {
+      const cudaError_t rc = query();
+      if (rc == cudaSuccess) return;
+      if (rc != cudaErrorNotReady) AISYS_CUDA_CHECK(rc);
+      if (polls % 256 == 0) {
+        check_async_error(what);
+        std::this_thread::yield();
+      }
+    }
+  }
+  void wait_for_stream(const std::string& what) {
+    cudaStream_t stream = stream_;
+    wait_until([stream] { return cudaStreamQuery(stream); }, what);
+  }
+
+  // An error NCCL found in the background aborts the communicator (its kernels end instead of
+  // waiting for a peer that is gone) and throws, naming the operation waited for.
+  void check_async_error(const std::string& what) {
+    ncclResult_t state = ncclSuccess;
+    AISYS_NCCL_CHECK(ncclCommGetAsyncError(live(), &state));
+    if (state == ncclSuccess || state == ncclInProgress) return;
+    const char* last = ncclGetLastError(comm_);
+    aborted_ = "rank " + std::to_string(rank_) + ": NCCL reported " + ncclGetErrorString(state) +
+               (last != nullptr && *last != '\0' ? std::string(" (") + last + ")" : std::string()) +
+               " while waiting for " + what + "; the NCCL communicator was aborted (a peer rank has likely failed)";
+    (void)ncclCommAbort(comm_);
+    comm_ = nullptr;
+    // Nothing in flight will complete now: every request, issued or still queued, ends failed with
+    // the reason (so that unwinding past them is not taken for dropping a request in flight).
+    for (Pending& p : pending_) {
+      if (p.impl != nullptr) issued_.push_back(p.impl);
+    }
+    pending_.clear();
+    for (Request::Impl* impl : std::vector<Request::Impl*>(issued_)) {
+      impl->error = aborted_;
+      complete(*impl);
+    }
+    throw LibraryError(aborted_);
+  }
+
   Request::Impl* active(Request& r) const {
     if (!r.active()) throw LibraryError("rank " + std::to_string(rank_) + ": test/wait on an empty Request");
     return r.impl();
@@ -283,6 +343,7 @@ class NcclCommunicator final : public Communicator {
     return true;
   }
   void complete(Request::Impl& impl) {
+    std::erase(issued_, &impl);
     impl.done = true;
     if (impl.event) cudaEventDestroy(static_cast<cudaEvent_t>(impl.event));
     impl.event = nullptr;
@@ -295,9 +356,11 @@ class NcclCommunicator final : public Communicator {
     int outstanding = 0;
   };
   int rank_ = 0, size_ = 1;
-  ncclComm_t comm_ = nullptr;
+  ncclComm_t comm_ = nullptr;  // null once aborted; aborted_ says why
+  std::string aborted_;
   cudaStream_t stream_ = nullptr;
   std::vector<Pending> pending_;
+  std::vector<Request::Impl*> issued_;  // requests given to NCCL and not yet completed
   std::map<std::pair<int, bool>, InFlight> in_flight_;  // (peer, is_recv): the requests not yet completed
 };
 

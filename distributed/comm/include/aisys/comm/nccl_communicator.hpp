@@ -9,8 +9,10 @@
 // is one group). NCCL pairs point-to-point calls by their order per peer, not by tag, so messages
 // between two ranks in one direction may be in flight under one tag at a time (InvalidArgument
 // naming both tags otherwise). A group NCCL refuses throws; its requests end failed (wait() throws
-// why) and the communicator stays usable. comm::accumulate() works on device buffers too (it looks
-// at the pointers). nccl_allreduce_baseline() is the vendor all-reduce that lab 05's algorithms are
+// why) and the communicator stays usable. Waits poll ncclCommGetAsyncError: an error NCCL finds in
+// the background (a peer's connection lost) aborts the communicator, fails every request in flight
+// with the reason, and throws LibraryError naming the operation waited for; later calls throw the
+// same reason. comm::accumulate() works on device buffers too (it looks at the pointers). nccl_allreduce_baseline() is the vendor all-reduce that lab 05's algorithms are
 // measured against on this backend.
 #pragma once
 
