@@ -296,7 +296,7 @@ do_bench() {
 # A hook runs in a subshell so that its `exit`, `cd` or `set` cannot end or change this script.
 run_hook() {
   (
-    export AISYS_BUILD="$BUILD" AISYS_OUT="$OUT" AISYS_SOURCE="$SRC"
+    export AISYS_BUILD="$BUILD" AISYS_OUT="$OUT" AISYS_SOURCE="$SRC" AISYS_QUICK="$QUICK"
     cd "$SRC" || exit 1
     # shellcheck source=/dev/null
     source "$1"

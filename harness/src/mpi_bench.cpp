@@ -21,12 +21,18 @@ int parse_mpi_bench_flags(int argc, char** argv, const char* program, MpiBenchOp
     else if (is("--aisys_command=")) opt.command = value("--aisys_command=");
     else if (is("--aisys_pairs=")) opt.pairs = std::max(1, std::atoi(value("--aisys_pairs=").c_str()));
     else if (is("--aisys_min_time=")) opt.min_time = std::atof(value("--aisys_min_time=").c_str());
-    else if (a == "--aisys_quick") opt.quick = true;
+    else if (is("--aisys_backend=")) {
+      opt.backend = value("--aisys_backend=");
+      if (opt.backend != "mpi" && opt.backend != "nccl") {
+        std::fprintf(stderr, "%s: --aisys_backend=%s: unknown backend (mpi or nccl)\n", program, opt.backend.c_str());
+        return 2;
+      }
+    } else if (a == "--aisys_quick") opt.quick = true;
     else if (a == "--aisys_list") opt.list = true;
     else if (a == "--aisys_no_ceilings") {
     } else {
       std::fprintf(stderr, "%s: unknown flag %s (flags: --aisys_filter= --aisys_out= --aisys_impl= --aisys_command= "
-                   "--aisys_pairs= --aisys_min_time= --aisys_quick --aisys_list)\n", program, a.c_str());
+                   "--aisys_pairs= --aisys_min_time= --aisys_backend= --aisys_quick --aisys_list)\n", program, a.c_str());
       return 2;
     }
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -81,6 +82,13 @@ Scratch Communicator::scratch(std::size_t bytes) {
                 " bytes of scratch memory");
   }
   return Scratch(p, bytes, [](void* q) { std::free(q); });
+}
+
+void Communicator::copy_in(void* dst, const void* host_src, std::size_t bytes) {
+  if (bytes > 0) std::memcpy(dst, host_src, bytes);
+}
+void Communicator::copy_out(void* host_dst, const void* src, std::size_t bytes) {
+  if (bytes > 0) std::memcpy(host_dst, src, bytes);
 }
 
 template <typename T>

@@ -57,7 +57,7 @@ class NcclCommunicator final : public Communicator {
     if (!gpu_available()) throw LibraryError("NCCL communicator: no GPU here (" + gpu_unavailable_reason() + ")");
     note_device_memory_in_use();
     ncclUniqueId id;
-    int local_rank = 0;
+    int local_rank = 0, local_ranks = 1;
     rank_ = 0;
     size_ = 1;
 #if AISYS_HAVE_MPI
@@ -72,6 +72,7 @@ class NcclCommunicator final : public Communicator {
       MPI_Comm node;
       if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
         MPI_Comm_rank(node, &local_rank);
+        MPI_Comm_size(node, &local_ranks);
         MPI_Comm_free(&node);
       } else {
         local_rank = rank_;
@@ -84,7 +85,14 @@ class NcclCommunicator final : public Communicator {
 #endif
     int devices = 0;
     AISYS_CUDA_CHECK(cudaGetDeviceCount(&devices));
-    AISYS_CUDA_CHECK(cudaSetDevice(local_rank % devices));
+    if (local_ranks > devices) {
+      // NCCL refuses two ranks on one GPU (ncclInvalidUsage at init, after every rank has waited).
+      throw LibraryError("rank " + std::to_string(rank_) + ": NCCL communicator: " + std::to_string(local_ranks) +
+                         " ranks on this node but " + std::to_string(devices) +
+                         " GPU(s): NCCL needs a GPU of its own for each rank (run at most " + std::to_string(devices) +
+                         " ranks per node)");
+    }
+    AISYS_CUDA_CHECK(cudaSetDevice(local_rank));
     AISYS_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
     AISYS_NCCL_CHECK(ncclCommInitRank(&comm_, size_, id, rank_));
   }
@@ -164,6 +172,19 @@ class NcclCommunicator final : public Communicator {
     aisys::note_device_memory_in_use();
     AISYS_CUDA_CHECK(cudaMalloc(&p, std::max<std::size_t>(bytes, 1)));
     return Scratch(p, bytes, [](void* q) { cudaFree(q); });
+  }
+  void copy_in(void* dst, const void* host_src, std::size_t bytes) override {
+    if (bytes == 0) return;
+    wait_for_stream("copy_in");  // nothing of ours still reading or writing dst
+    AISYS_CUDA_CHECK(cudaMemcpy(dst, host_src, bytes, cudaMemcpyHostToDevice));
+    // From pageable memory cudaMemcpy may return once the bytes are staged; NCCL's stream is not
+    // ordered after the default stream, so wait for the copy itself.
+    AISYS_CUDA_CHECK(cudaStreamSynchronize(nullptr));
+  }
+  void copy_out(void* host_dst, const void* src, std::size_t bytes) override {
+    if (bytes == 0) return;
+    wait_for_stream("copy_out");
+    AISYS_CUDA_CHECK(cudaMemcpy(host_dst, src, bytes, cudaMemcpyDeviceToHost));
   }
   // nccl_allreduce_baseline(): ncclAllReduce in place, after any queued point-to-point calls.
   void allreduce_sum(void* data, std::size_t count, DataType type) {
@@ -367,6 +388,14 @@ class NcclCommunicator final : public Communicator {
 }  // namespace
 
 bool have_nccl() { return true; }
+std::string nccl_version() {
+  int v = 0;
+  if (ncclGetVersion(&v) != ncclSuccess || v <= 0) return "";
+  // NCCL_VERSION_CODE: major * 10000 + minor * 100 + patch since 2.9 (major * 1000 + ... before).
+  const int major = v >= 10000 ? v / 10000 : v / 1000;
+  const int minor = v >= 10000 ? (v / 100) % 100 : (v / 100) % 10;
+  return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(v % 100);
+}
 std::unique_ptr<Communicator> make_nccl_communicator() { return std::make_unique<NcclCommunicator>(); }
 
 void nccl_allreduce_baseline(Communicator& c, void* device_data, std::size_t count, DataType type) {
@@ -378,6 +407,7 @@ void nccl_allreduce_baseline(Communicator& c, void* device_data, std::size_t cou
 #else
 
 bool have_nccl() { return false; }
+std::string nccl_version() { return ""; }
 std::unique_ptr<Communicator> make_nccl_communicator() {
   throw LibraryError("this build has no NCCL (a CUDA build with NCCL found: see the configure summary)");
 }

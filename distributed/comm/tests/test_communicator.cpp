@@ -141,6 +141,18 @@ TEST_F(CommunicatorMpi, AccumulateOnHostDataLeavesCudaAlone) {
   EXPECT_EQ(any_cuda_context_active(), std::optional<bool>(false)) << "accumulate() on host data created a CUDA context";
 }
 
+// copy_in/copy_out on the MPI backend: plain copies into and out of (host) scratch.
+TEST_F(CommunicatorMpi, CopyInAndOutOfScratch) {
+  std::vector<float> a(257), back(257, -1.0f);
+  std::iota(a.begin(), a.end(), static_cast<float>(world().rank()));
+  Scratch s = world().scratch(a.size() * sizeof(float));
+  world().copy_in(s.data(), a.data(), a.size() * sizeof(float));
+  EXPECT_EQ(std::vector<float>(s.as<float>(), s.as<float>() + a.size()), a);
+  world().copy_out(back.data(), s.data(), a.size() * sizeof(float));
+  EXPECT_EQ(back, a);
+  world().copy_in(nullptr, nullptr, 0);  // nothing to copy: no access
+}
+
 // Scratch memory on the MPI backend: host memory, 64-byte aligned, never null, moved not copied;
 // a ring step through it carries the neighbour's data.
 TEST_F(CommunicatorMpi, ScratchIsAlignedHostMemoryThatMoves) {

@@ -3,6 +3,9 @@
 //   mpiexec -n 2 --bind-to core lab05_reference_bench [--aisys_filter=REGEX] [--aisys_out=FILE]
 //       [--aisys_pairs=N] [--aisys_quick] [--aisys_list] [--aisys_impl=NAME]
 //   (or: aisys bench 05, which does this at 2 ranks)
+// With --aisys_backend=nccl the same algorithms run on the NCCL backend, on device buffers, against
+// ncclAllReduce (group nccl-npP; one GPU per rank, so at least two GPUs: NCCL refuses two ranks on
+// one, and at one rank there is nothing to measure); the overlap cases run on MPI only.
 // Timing: every rank starts together (barrier); a side's time is the slowest rank's (MPI_MAX) per
 // operation, over enough repetitions to last min_time; candidate and MPI_Allreduce alternate in
 // `pairs` pairs; the ratio is the median of t_MPI / t_candidate, the spread the IQR / median. The
@@ -21,6 +24,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <regex>
 #include <string>
 #include <vector>
@@ -29,15 +33,18 @@
 
 #include "aisys/comm/communicator.hpp"
 #include "aisys/comm/data_parallel.hpp"
+#include "aisys/comm/nccl_communicator.hpp"
 #include "aisys/harness/context.hpp"
 #include "aisys/harness/lab_identity.hpp"
 #include "aisys/harness/mpi_bench.hpp"
+#include "aisys/kernels/device.hpp"
 #include "aisys/lab05/allreduce.hpp"
 
 namespace {
 
 using aisys::comm::Communicator;
 using aisys::comm::DataType;
+using aisys::comm::Scratch;
 using AllReduce = std::function<void(Communicator&, float*, std::size_t)>;
 
 struct Algorithm {
@@ -93,14 +100,34 @@ std::string check(const std::vector<float>& data, int p, std::uint64_t seed) {
 
 using Options = aisys::bench::MpiBenchOptions;
 
+// The buffer a case all-reduces, in the memory of the communicator's kind (host for MPI, device
+// for NCCL), and its host twin for filling and checking.
+struct CaseBuffer {
+  Communicator& c;
+  std::size_t count;
+  Scratch data;
+  std::vector<float> host;
+  CaseBuffer(Communicator& comm, std::size_t n) : c(comm), count(n), data(comm.scratch(n * sizeof(float))), host(n) {}
+  float* get() const { return data.as<float>(); }
+  void refill(int rank, std::uint64_t seed) {
+    fill(host, rank, seed);
+    c.copy_in(data.data(), host.data(), count * sizeof(float));
+  }
+  std::string check_sum(int p, std::uint64_t seed) {
+    c.copy_out(host.data(), data.data(), count * sizeof(float));
+    return check(host, p, seed);
+  }
+};
+
 // Seconds per operation of `op` on every rank (the slowest rank), at least min_time in total.
-double time_side(Communicator& c, const std::function<void()>& op, std::vector<float>& data, int rank,
+// Ranks start together at an MPI barrier (host synchronisation on either backend).
+double time_side(Communicator& world, const std::function<void()>& op, CaseBuffer& buffer, int rank,
                  std::uint64_t seed, double min_time, int& reps_out) {
-  const int p = c.size();
+  const int p = world.size();
   const int max_batch = std::max(1, static_cast<int>(150.0 / std::log2(std::max(2, p))));  // before overflow
   // Rank 0 decides the repetitions (all ranks must agree) from one timed call.
-  fill(data, rank, seed);
-  c.barrier();
+  buffer.refill(rank, seed);
+  world.barrier();
   double t0 = now();
   op();
   double one = now() - t0, slowest = 0;
@@ -110,8 +137,8 @@ double time_side(Communicator& c, const std::function<void()>& op, std::vector<f
   double total = 0;
   for (int done = 0; done < reps;) {
     const int batch = std::min(max_batch, reps - done);
-    fill(data, rank, seed);  // untimed refresh
-    c.barrier();
+    buffer.refill(rank, seed);  // untimed refresh
+    world.barrier();
     t0 = now();
     for (int i = 0; i < batch; ++i) op();
     const double mine = now() - t0;
@@ -141,17 +168,18 @@ double quantile(std::vector<double> v, double q) {
 std::pair<double, double> ping_pong(Communicator& c) {
   if (c.size() < 2) return {0, 0};
   auto one_way = [&](std::size_t bytes) {
-    std::vector<float> buf(std::max<std::size_t>(1, bytes / 4));
+    const std::size_t n = std::max<std::size_t>(1, bytes / 4);
+    const Scratch buf = c.scratch(n * sizeof(float));  // where this backend sends from
     const int reps = bytes < (1 << 20) ? 200 : 10;
     c.barrier();
     const double t0 = now();
     for (int i = 0; i < reps; ++i) {
       if (c.rank() == 0) {
-        c.send(buf.data(), buf.size(), DataType::kFloat32, 1, 99);
-        c.recv(buf.data(), buf.size(), DataType::kFloat32, 1, 99);
+        c.send(buf.data(), n, DataType::kFloat32, 1, 99);
+        c.recv(buf.data(), n, DataType::kFloat32, 1, 99);
       } else if (c.rank() == 1) {
-        c.recv(buf.data(), buf.size(), DataType::kFloat32, 0, 99);
-        c.send(buf.data(), buf.size(), DataType::kFloat32, 0, 99);
+        c.recv(buf.data(), n, DataType::kFloat32, 0, 99);
+        c.send(buf.data(), n, DataType::kFloat32, 0, 99);
       }
     }
     double t = (now() - t0) / (2.0 * reps);
@@ -259,8 +287,27 @@ int main(int argc, char** argv) {
     opt.pairs = 3;
     opt.min_time = 0.02;
   }
-  Communicator& c = aisys::comm::mpi_world();
-  const int p = c.size(), rank = c.rank();
+  Communicator& world = aisys::comm::mpi_world();
+  const int p = world.size(), rank = world.rank();
+  const bool on_nccl = opt.backend == "nccl";
+  std::unique_ptr<Communicator> nccl;
+  if (on_nccl && !opt.list) {
+    if (p < 2) {
+      if (rank == 0) {
+        std::fprintf(stderr, "lab05 bench: --aisys_backend=nccl needs at least 2 ranks, one GPU each (NCCL refuses two "
+                     "ranks on one GPU, and one rank has nothing to measure); the backend's one-rank correctness is "
+                     "tested by ctest -R NcclCommunicator\n");
+      }
+      return 2;
+    }
+    try {
+      nccl = aisys::comm::make_nccl_communicator();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "lab05 bench: rank %d: --aisys_backend=nccl: %s\n", rank, e.what());
+      return 2;
+    }
+  }
+  Communicator& c = on_nccl && nccl ? *nccl : world;
   std::regex re;
   try {
     re = std::regex(opt.filter);
@@ -283,12 +330,16 @@ int main(int argc, char** argv) {
   const std::size_t kBuckets[] = {256 << 10, 1 << 20, 4 << 20, 16 << 20};
   std::vector<std::pair<std::size_t, std::string>> overlap_cases;
   for (std::size_t b : kBuckets) {
+    if (on_nccl) break;  // the data-parallel loop's gradients live in host memory
     const std::string name = "overlap/bucket-" + size_name(b);
     if (std::regex_search(name, re)) overlap_cases.push_back({b, name});
   }
   if (opt.list) {
     if (rank == 0) {
-      for (const auto& s : cases) std::printf("%s\tpart=%s\tranks=%d\tbaseline=mpi_allreduce\n", s.name.c_str(), s.alg->name, p);
+      for (const auto& s : cases) {
+        std::printf("%s\tpart=%s\tranks=%d\tbaseline=%s\n", s.name.c_str(), s.alg->name, p,
+                    on_nccl ? "nccl_allreduce" : "mpi_allreduce");
+      }
       for (const auto& [b, name] : overlap_cases) std::printf("%s\tpart=overlap\tranks=%d\tbaseline=no_overlap\n", name.c_str(), p);
     }
     return 0;
@@ -300,17 +351,17 @@ int main(int argc, char** argv) {
   int failures = 0;
   for (const auto& s : cases) {
     const std::size_t count = std::max<std::size_t>(1, s.bytes / sizeof(float));
-    std::vector<float> data(count);
+    CaseBuffer data(c, count);
     nlohmann::json rec = {{"lab", "05"}, {"part", s.alg->name}, {"impl", opt.impl}, {"case", s.name},
-                          {"group", "np" + std::to_string(p)}, {"x", static_cast<double>(s.bytes)},
+                          {"group", (on_nccl ? "nccl-np" : "np") + std::to_string(p)}, {"x", static_cast<double>(s.bytes)},
                           {"x_label", "message size (bytes)"},
-                          {"shape", {{"bytes", s.bytes}, {"ranks", p}}}, {"threads", 1}};
+                          {"shape", {{"bytes", s.bytes}, {"ranks", p}, {"backend", c.backend()}}}, {"threads", 1}};
     // Check first (and fail the case, not the run, when wrong).
-    fill(data, rank, seed);
+    data.refill(rank, seed);
     std::string err;
     try {
-      s.alg->run(c, data.data(), count);
-      err = check(data, p, seed);
+      s.alg->run(c, data.get(), count);
+      err = data.check_sum(p, seed);
     } catch (const std::exception& e) {
       err = std::string("threw: ") + e.what();
     }
@@ -325,24 +376,27 @@ int main(int argc, char** argv) {
     std::vector<double> tc, tb, ratios;
     int reps_c = 0, reps_b = 0;
     for (int pair = 0; pair < opt.pairs; ++pair) {
-      auto cand = [&] { s.alg->run(c, data.data(), count); };
-      auto base = [&] { MPI_Allreduce(MPI_IN_PLACE, data.data(), static_cast<int>(count), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD); };
+      auto cand = [&] { s.alg->run(c, data.get(), count); };
+      auto base = [&] {
+        if (on_nccl) aisys::comm::nccl_allreduce_baseline(c, data.get(), count, DataType::kFloat32);
+        else MPI_Allreduce(MPI_IN_PLACE, data.get(), static_cast<int>(count), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+      };
       double a, b;
       if (pair % 2 == 0) {
-        a = time_side(c, cand, data, rank, seed, opt.min_time, reps_c);
-        b = time_side(c, base, data, rank, seed, opt.min_time, reps_b);
+        a = time_side(world, cand, data, rank, seed, opt.min_time, reps_c);
+        b = time_side(world, base, data, rank, seed, opt.min_time, reps_b);
       } else {
-        b = time_side(c, base, data, rank, seed, opt.min_time, reps_b);
-        a = time_side(c, cand, data, rank, seed, opt.min_time, reps_c);
+        b = time_side(world, base, data, rank, seed, opt.min_time, reps_b);
+        a = time_side(world, cand, data, rank, seed, opt.min_time, reps_c);
       }
       tc.push_back(a);
       tb.push_back(b);
       ratios.push_back(b / a);
     }
     // Check again after timing (anti-gaming: the timed code is the checked code).
-    fill(data, rank, seed);
-    s.alg->run(c, data.data(), count);
-    err = check(data, p, seed);
+    data.refill(rank, seed);
+    s.alg->run(c, data.get(), count);
+    err = data.check_sum(p, seed);
     bad = err.empty() ? 0 : 1;
     MPI_Allreduce(&bad, &any_bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     const double t = median(tc), t_base = median(tb), ratio = median(ratios);
@@ -351,7 +405,7 @@ int main(int argc, char** argv) {
     rec["time_s"] = t;
     rec["rate"] = {{"value", busbw}, {"unit", "GB/s"}};
     rec["algbw_gbs"] = algbw;
-    rec["baseline"] = {{"name", baseline_name()}, {"time_s", t_base},
+    rec["baseline"] = {{"name", on_nccl ? std::string("nccl_allreduce") : baseline_name()}, {"time_s", t_base},
                        {"rate", {{"value", bytes / t_base / 1e9 * 2.0 * (p - 1) / std::max(1, p)}, {"unit", "GB/s"}}}};
     rec["ratio_to_baseline"] = ratio;
     rec["spread"] = ratio > 0 ? (quantile(ratios, 0.75) - quantile(ratios, 0.25)) / ratio : 0.0;
@@ -366,8 +420,8 @@ int main(int argc, char** argv) {
     }
     if (rank == 0) {
       records.push_back(rec);
-      std::fprintf(stderr, "%-28s busbw %8.3f GB/s  MPI_Allreduce %8.3f GB/s  ratio %.3f (spread %.1f%%)\n",
-                   s.name.c_str(), busbw, rec["baseline"]["rate"]["value"].get<double>(), ratio,
+      std::fprintf(stderr, "%-28s busbw %8.3f GB/s  %s %8.3f GB/s  ratio %.3f (spread %.1f%%)\n",
+                   s.name.c_str(), busbw, on_nccl ? "ncclAllReduce" : "MPI_Allreduce", rec["baseline"]["rate"]["value"].get<double>(), ratio,
                    rec["spread"].get<double>() * 100);
     }
   }
@@ -405,10 +459,22 @@ int main(int argc, char** argv) {
     MPI_Get_library_version(version, &version_len);
     std::string v(version, static_cast<std::size_t>(version_len));
     ctx["baselines"] = {{"mpi", {{"library", v.substr(0, v.find('\n'))}}}};
+    ctx["backend"] = c.backend();
+    if (on_nccl) {
+      ctx["baselines"]["nccl"] = {{"version", aisys::comm::nccl_version()}};
+      const auto& devices = aisys::enumerate_devices().devices;
+      if (!devices.empty()) {
+        ctx["gpu"] = {{"name", devices.front().name},
+                      {"cc", std::to_string(devices.front().cc_major) + "." + std::to_string(devices.front().cc_minor)},
+                      {"count", devices.size()},
+                      {"driver", aisys::cuda_version_string(aisys::enumerate_devices().driver_version)}};
+      }
+    }
     ctx["link"] = {{"alpha_s", alpha}, {"beta_s_per_byte", beta},
                    {"bandwidth_gbs", beta > 0 ? 1e-9 / beta : 0.0}, {"measured_by", "ping-pong, ranks 0 and 1"}};
     if (!opt.command.empty()) ctx["command"] = opt.command;
-    if (!aisys::bench::write_results(opt.out_or("lab05-" + opt.impl + ".json"), ctx, records, "lab05 bench")) return 1;
+    const std::string fallback = std::string("lab05-") + (on_nccl ? "nccl-" : "") + opt.impl + ".json";
+    if (!aisys::bench::write_results(opt.out_or(fallback), ctx, records, "lab05 bench")) return 1;
   }
   return failures ? 1 : 0;
 }

@@ -211,6 +211,11 @@ int main(int argc, char** argv) {
   Options opt;
   opt.impl = aisys::bench::kLabImpl;
   if (const int rc = aisys::bench::parse_mpi_bench_flags(argc, argv, "lab06 bench", opt); rc != 0) return rc;
+  if (opt.backend != "mpi") {
+    std::fprintf(stderr, "lab06 bench: --aisys_backend=%s: the pipeline runtime runs on the MPI backend only\n",
+                 opt.backend.c_str());
+    return 2;
+  }
   int steps = 5;  // per side of each pair
   if (opt.quick) {
     opt.pairs = 3;

@@ -25,6 +25,7 @@ struct MpiBenchOptions {
   double min_time = 0.2;      // --aisys_min_time=SECONDS
   bool quick = false;         // --aisys_quick
   bool list = false;          // --aisys_list
+  std::string backend = "mpi";  // --aisys_backend=mpi|nccl (the Communicator's; lab 05 has both)
   std::string out_or(const std::string& fallback) const { return out.empty() ? fallback : out; }
 };
 

@@ -104,6 +104,11 @@ class Communicator {
   // At least `bytes` of memory this communicator can send from and receive into (never null, even
   // for 0 bytes): host memory here; the NCCL backend gives device memory.
   virtual Scratch scratch(std::size_t bytes);
+  // Copy `bytes` from host memory into memory of the scratch() kind, and back: a memcpy here,
+  // cudaMemcpy (completed before returning, after the communicator's own work) on NCCL. For
+  // callers with no device code of their own, such as lab 05's benchmark filling its buffers.
+  virtual void copy_in(void* dst, const void* host_src, std::size_t bytes);
+  virtual void copy_out(void* host_dst, const void* src, std::size_t bytes);
 
   // Typed conveniences.
   template <typename T>

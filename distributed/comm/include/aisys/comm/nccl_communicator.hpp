@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <string>
 
 #include "aisys/comm/communicator.hpp"
 
@@ -26,6 +27,8 @@ namespace aisys::comm {
 // Throws LibraryError naming why when the build has no NCCL or the machine no GPU.
 std::unique_ptr<Communicator> make_nccl_communicator();
 bool have_nccl();
+// The NCCL library's version ("2.28.9"), "" when the build has no NCCL.
+std::string nccl_version();
 
 // Lab 05's vendor baseline on this backend: ncclAllReduce, a sum in place over every rank of `c`,
 // on device memory; returns when the result is in `device_data`. `c` must be an NCCL communicator
