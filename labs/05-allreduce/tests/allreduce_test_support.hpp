@@ -1,6 +1,7 @@
 // Lab 05 test support: runs an all-reduce on every rank with random data (rank 0's logged seed;
 // never all zeros) and compares with the double-precision sum of every rank's data, which each
-// rank regenerates locally. float32 within p x 2^-23 x sum|x|, int32 exactly. A failure names the
+// rank regenerates locally. float32 within p x 2^-23 x sum|x|, int32 exactly. On a backend other
+// than MPI the data is copied into the communicator's scratch memory (device memory on NCCL) first. A failure names the
 // rank, count, type, first bad index, expected and got (and the seed, via the test main).
 #pragma once
 
@@ -58,7 +59,15 @@ template <typename T>
 void expect_allreduce(const AllReduceFn& fn, comm::Communicator& c, std::size_t count, std::uint64_t salt) {
   const int p = c.size(), r = c.rank();
   std::vector<T> data = rank_data<T>(count, r, salt);
-  fn(c, data.data(), count, comm::data_type_of<T>());
+  if (c.backend() == "mpi") {
+    fn(c, data.data(), count, comm::data_type_of<T>());
+  } else {
+    // Another backend sends from its own memory (device memory for NCCL): the data goes there and back.
+    const comm::Scratch on_backend = c.scratch(count * sizeof(T));
+    c.copy_in(on_backend.data(), data.data(), count * sizeof(T));
+    fn(c, on_backend.data(), count, comm::data_type_of<T>());
+    c.copy_out(data.data(), on_backend.data(), count * sizeof(T));
+  }
   std::vector<std::uint64_t> keys(static_cast<std::size_t>(p));
   for (int k = 0; k < p; ++k) keys[static_cast<std::size_t>(k)] = rank_key(k, salt);
   for (std::size_t i = 0; i < count; ++i) {
