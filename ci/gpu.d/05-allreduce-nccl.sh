@@ -1,24 +1,33 @@
 #!/usr/bin/env bash
 # Lab 05 on the NCCL backend (sourced by ci/gpu.sh with AISYS_BUILD, AISYS_OUT, AISYS_SOURCE and
-# AISYS_QUICK): the reference all-reduces on device buffers against ncclAllReduce, one rank per GPU,
-# results in $AISYS_OUT/results-05-nccl.json. Needs at least two GPUs (NCCL refuses two ranks on one
-# GPU) and a build with MPI; otherwise it says why and passes (the backend's one-rank correctness
-# tests run in gpu.sh's test step).
-bench="$AISYS_BUILD/labs/05-allreduce/reference/bin/lab05_reference_bench"
-if [[ ! -x "$bench" ]]; then
-  echo "lab 05 NCCL: skipped: no $bench (a build without MPI does not build lab 05)"
+# AISYS_QUICK), where the build has MPI (it builds lab 05 only then):
+#   1. the reference algorithms' NCCL test suites (*OnNccl*) at one rank, and at one rank per GPU
+#      when there are two or more GPUs (gpu.sh's test step runs label gpu; these are MPI tests);
+#   2. with two or more GPUs, the benchmark: each algorithm on device buffers against
+#      ncclAllReduce, results in $AISYS_OUT/results-05-nccl.json (NCCL refuses two ranks on one GPU).
+# Without MPI or GPUs it says why and passes.
+lib="$AISYS_BUILD/labs/05-allreduce/reference/bin"
+if [[ ! -x "$lib/lab05_reference_tests" ]]; then
+  echo "lab 05 NCCL: skipped: no $lib/lab05_reference_tests (a build without MPI does not build lab 05)"
   exit 0
 fi
 gpus=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU ')
-if [[ "$gpus" -lt 2 ]]; then
-  echo "lab 05 NCCL: skipped: $gpus GPU(s) here, the NCCL runs need two or more (one rank per GPU)"
-  exit 0
-fi
 np=$((gpus < 8 ? gpus : 8))
-mpi=(mpiexec -n "$np" --bind-to none)
+mpi=(mpiexec --bind-to none)
 [[ $(id -u) -eq 0 ]] && mpi+=(--allow-run-as-root)
+status=0
+for n in 1 $([[ $np -ge 2 ]] && echo "$np"); do
+  echo "lab 05 NCCL: tests at $n rank(s)"
+  timeout 600 "${mpi[@]}" -n "$n" "$lib/lab05_reference_tests" --gtest_filter='*OnNccl*' \
+    --gtest_output="xml:$AISYS_OUT/lab05-nccl-tests-np$n.xml" || status=1
+done
+if [[ $np -lt 2 ]]; then
+  echo "lab 05 NCCL: benchmark skipped: $gpus GPU(s) here, it needs two or more (one rank per GPU)"
+  exit $status
+fi
 flags=(--aisys_backend=nccl --aisys_out="$AISYS_OUT/results-05-nccl.json"
        --aisys_command="mpiexec -n $np lab05_reference_bench --aisys_backend=nccl")
 [[ "${AISYS_QUICK:-0}" == 1 ]] && flags+=(--aisys_quick)
-echo "lab 05 NCCL: ${mpi[*]} $bench ${flags[*]}"
-timeout 1500 "${mpi[@]}" "$bench" "${flags[@]}"
+echo "lab 05 NCCL: ${mpi[*]} -n $np $lib/lab05_reference_bench ${flags[*]}"
+timeout 1500 "${mpi[@]}" -n "$np" "$lib/lab05_reference_bench" "${flags[@]}" || status=1
+exit $status
