@@ -111,7 +111,7 @@ double cuda_time_on_stream(cudaStream_t stream, const std::function<void()>& enq
   }
   stop.synchronize();
   if (flags.timed_out()) {
-    throw aisys::LibraryError(
+    throw EnqueueWaitedForDevice(
         "cuda_time_on_stream: the timed work waited for the device while it was being enqueued "
         "(cudaStreamSynchronize, cudaDeviceSynchronize, cudaFree or a synchronous cudaMemcpy inside "
         "the timed call), so the stream held to hide launch latency could not start and the time "

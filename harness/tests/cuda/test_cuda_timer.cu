@@ -66,7 +66,7 @@ TEST(CudaTimer, AnEnqueueThatWaitsForTheDeviceIsRefused) {
       stream.synchronize();
     });
     FAIL() << "a synchronising enqueue was timed";
-  } catch (const std::runtime_error& e) {
+  } catch (const aisys::bench::EnqueueWaitedForDevice& e) {
     EXPECT_NE(std::string(e.what()).find("waited for the device"), std::string::npos) << e.what();
   }
   // The timer and the stream are usable afterwards.

@@ -10,6 +10,8 @@
 
 #include <cuda_runtime.h>
 
+#include "aisys/kernels/error.hpp"
+
 namespace aisys::bench {
 
 // Whether the host's time to enqueue the work (kernel launches, library dispatch) is in the
@@ -31,9 +33,17 @@ enum class HostDispatch {
 
 const char* to_string(HostDispatch dispatch);
 
+// Thrown by cuda_time_on_stream with HostDispatch::kHidden when `enqueue` waited for the device.
+// A fixture timing code it does not own (a student's launch that synchronises) catches it and
+// times that side with HostDispatch::kIncluded from then on, saying so in its details.
+class EnqueueWaitedForDevice : public aisys::LibraryError {
+ public:
+  using aisys::LibraryError::LibraryError;
+};
+
 // Records an event, calls `enqueue` (which must put its work on `stream`), records a second
 // event, waits for it and returns the seconds between the two (resolution about 0.5 us).
-// Throws aisys::LibraryError when, with HostDispatch::kHidden, `enqueue` waited for the device.
+// Throws EnqueueWaitedForDevice when, with HostDispatch::kHidden, `enqueue` waited for the device.
 double cuda_time_on_stream(cudaStream_t stream, const std::function<void()>& enqueue,
                            HostDispatch dispatch = HostDispatch::kHidden);
 
