@@ -5,11 +5,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
-#include <unordered_map>
 #include <numeric>
 #include <sstream>
 
+#include "aisys/kernels/block_cache.hpp"
 #include "aisys/kernels/device.hpp"
 #include "aisys/kernels/tensor_iter.hpp"
 
@@ -69,43 +68,18 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
 
 namespace {
 
-// A cache of freed CPU blocks by (64-byte rounded) size, as frameworks keep: a training step frees
-// and reallocates the same sizes every iteration, and without it each large block goes back to the
-// kernel (munmap or heap trimming) and comes back as fresh zero pages (a page fault per 4 KiB).
-// Blocks of 64 KiB or more are cached, at most 8 per size and 256 MiB in all; thread-safe.
-class HostBlockCache {
- public:
-  static constexpr std::size_t kMinBytes = 64 * 1024, kMaxTotal = 256u << 20, kPerSize = 8;
-  static HostBlockCache& instance() {
-    static HostBlockCache* cache = new HostBlockCache;  // never destroyed: frees may come at exit
-    return *cache;
-  }
-  void* take(std::size_t bytes) {
-    if (bytes < kMinBytes) return nullptr;
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = blocks_.find(bytes);
-    if (it == blocks_.end() || it->second.empty()) return nullptr;
-    void* p = it->second.back();
-    it->second.pop_back();
-    total_ -= bytes;
-    return p;
-  }
-  // True when the cache kept the block (otherwise the caller frees it).
-  bool give(void* p, std::size_t bytes) {
-    if (bytes < kMinBytes) return false;
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto& list = blocks_[bytes];
-    if (list.size() >= kPerSize || total_ + bytes > kMaxTotal) return false;
-    list.push_back(p);
-    total_ += bytes;
-    return true;
-  }
-
- private:
-  std::mutex mutex_;
-  std::unordered_map<std::size_t, std::vector<void*>> blocks_;
-  std::size_t total_ = 0;
-};
+// Freed blocks kept for reuse (block_cache.hpp), never destroyed: frees may come at exit.
+// Host: blocks of 64 KiB or more, at most 8 per size and 256 MiB in all. Device: every size, at
+// most 16 per size and 4 GiB in all (a GPU has tens of GiB; an allocation that fails for lack of
+// memory drains the device's blocks and tries again).
+BlockCache& host_blocks() {
+  static BlockCache* cache = new BlockCache({.min_bytes = 64 * 1024, .per_size = 8, .max_total = 256u << 20});
+  return *cache;
+}
+BlockCache& device_blocks() {
+  static BlockCache* cache = new BlockCache({.min_bytes = 0, .per_size = 16, .max_total = std::size_t{4} << 30});
+  return *cache;
+}
 
 std::size_t allocation_size(std::size_t bytes) { return std::max<std::size_t>(64, (bytes + 63) / 64 * 64); }
 
@@ -114,7 +88,7 @@ std::size_t allocation_size(std::size_t bytes) { return std::max<std::size_t>(64
 Storage::Storage(std::size_t bytes, Device device, bool zeroed) : bytes_(bytes), device_(device) {
   const std::size_t alloc = allocation_size(bytes);
   if (device.is_cpu()) {
-    data_ = HostBlockCache::instance().take(alloc);
+    data_ = host_blocks().take(-1, alloc);
     if (!data_) data_ = std::aligned_alloc(64, alloc);
     if (!data_) throw InvalidArgument("tensor: cannot allocate " + std::to_string(bytes) + " bytes");
     if (zeroed) std::memset(data_, 0, alloc);
@@ -123,7 +97,19 @@ Storage::Storage(std::size_t bytes, Device device, bool zeroed) : bytes_(bytes),
 #if AISYS_HAVE_CUDA
   note_device_memory_in_use();
   cudaError_t e = cudaSetDevice(device.index);
-  if (e == cudaSuccess) e = cudaMalloc(&data_, alloc);
+  if (e == cudaSuccess) {
+    data_ = device_blocks().take(device.index, alloc);
+    if (data_ == nullptr) {
+      e = cudaMalloc(&data_, alloc);
+      if (e == cudaErrorMemoryAllocation) {
+        (void)cudaGetLastError();
+        device_blocks().drain(device.index, [](void* p) { cudaFree(p); });
+        e = cudaMalloc(&data_, alloc);
+      }
+    }
+  }
+  // Device blocks are always zeroed, `zeroed` or not, as before they were cached (an asynchronous
+  // memset on the stream every user shares, so it is ordered after a cached block's last use).
   if (e == cudaSuccess) e = cudaMemset(data_, 0, alloc);
   if (e != cudaSuccess) {
     throw LibraryError("tensor: cannot allocate " + std::to_string(bytes) + " bytes on " + to_string(device) + ": " +
@@ -136,11 +122,11 @@ Storage::Storage(std::size_t bytes, Device device, bool zeroed) : bytes_(bytes),
 
 Storage::~Storage() {
   if (device_.is_cpu()) {
-    if (!HostBlockCache::instance().give(data_, allocation_size(bytes_))) std::free(data_);
+    if (!host_blocks().give(-1, data_, allocation_size(bytes_))) std::free(data_);
     return;
   }
 #if AISYS_HAVE_CUDA
-  cudaFree(data_);
+  if (!device_blocks().give(device_.index, data_, allocation_size(bytes_))) cudaFree(data_);
 #endif
 }
 

@@ -46,7 +46,9 @@ std::int64_t numel(const Shape& shape);
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op = "broadcast");
 
 // Bytes on one device; shared by every view of them. Allocated zeroed on the CPU (64-byte
-// aligned), with cudaMalloc on a GPU (CUDA builds only: elsewhere "built without CUDA").
+// aligned), with cudaMalloc on a GPU (CUDA builds only: elsewhere "built without CUDA"), both
+// through a cache of freed blocks (block_cache.hpp), so a training loop's repeated sizes cost
+// neither page faults nor cudaMalloc/cudaFree (which waits for the whole device).
 class Storage {
  public:
   // zeroed = false leaves CPU bytes as allocated (for outputs every element of which is written).
