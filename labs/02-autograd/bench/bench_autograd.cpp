@@ -219,8 +219,9 @@ class GpuConvFixture : public aisys::bench::Fixture {
       case Pass::kBackwardWeights: cudnn_->backward_weights(gx_, gdy_, baseline_out_); break;
     }
   }
-  // The student's convolution allocates and frees CUDA tensors as it goes (cudaFree waits for the
-  // device), so its dispatch is timed with it, and cuDNN's the same way: a framework's cost.
+  // The student's convolution is a sequence of the Tensor's ops, a launch (and an allocation, from
+  // the cache after the first call) each, and may synchronise; that dispatch is a framework's cost,
+  // so it is timed with the work, and cuDNN's the same way.
   double timed_candidate() override {
     return aisys::bench::cuda_time_on_stream(nullptr, [&] { run_candidate(); }, kDispatch);
   }
