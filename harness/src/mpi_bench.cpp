@@ -39,6 +39,12 @@ int parse_mpi_bench_flags(int argc, char** argv, const char* program, MpiBenchOp
   return 0;
 }
 
+bool no_case_matches(const MpiBenchOptions& opt, std::size_t selected, int rank, const char* program) {
+  if (selected > 0) return false;
+  if (rank == 0) std::fprintf(stderr, "%s: no case matches --aisys_filter=%s (try --aisys_list)\n", program, opt.filter.c_str());
+  return true;
+}
+
 bool write_results(const std::string& path, const nlohmann::json& context, const nlohmann::json& records, const char* program) {
   const nlohmann::json results = {{"schema", "aisys.results/1"}, {"context", context}, {"records", records}};
   const std::string tmp = path + ".tmp";
