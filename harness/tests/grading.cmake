@@ -144,7 +144,8 @@ endif()
 add_test(NAME aisys.report
          COMMAND ${CMAKE_COMMAND} -DAISYS=${_aisys} -DWORK=${CMAKE_CURRENT_BINARY_DIR}/report-test
                  -P "${_tests_dir}/report_smoke.cmake")
-set_tests_properties(aisys.report PROPERTIES LABELS "cpu;reports" TIMEOUT 900)
+set_tests_properties(aisys.report PROPERTIES LABELS "cpu;reports" TIMEOUT 900
+                     RESOURCE_LOCK aisys_main_build_tree)  # runs `cmake --build` on this tree
 
 # With ccache, the release is configured like this build (CUDA, -Werror, architectures) and shares
 # its cache: the release's files are this tree's files at the same relative paths, so its build is
