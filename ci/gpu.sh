@@ -8,7 +8,8 @@
 #   build      cmake --build
 #   test       ctest -L gpu (JUnit in DIR/ctest-gpu.xml)
 #   sanitize   compute-sanitizer memcheck, racecheck, synccheck over every GPU test binary
-#              (AISYS_SMALL_SIZES=1), one log each: DIR/sanitizer-<tool>-<binary>.log
+#              (AISYS_SMALL_SIZES=1; AISYS_NO_DEVICE_CACHE=1, so memcheck sees every cudaFree),
+#              one log each: DIR/sanitizer-<tool>-<binary>.log
 #   bench      `aisys bench <lab> --impl reference` for every lab: DIR/results-<lab>.json (with
 #              --bench-filter, only the matching cases; a lab with none is skipped, not failed)
 #   hooks      every executable ci/gpu.d/*.sh (lab-specific checks such as cuobjdump -sass),
@@ -260,7 +261,7 @@ do_sanitize() {
       log="$OUT/sanitizer-$tool-$name.log"
       local start=$SECONDS
       (cd "$(dirname "$bin")" &&
-        AISYS_SMALL_SIZES=1 "${killer[@]}" compute-sanitizer --tool "$tool" --error-exitcode 1 \
+        AISYS_SMALL_SIZES=1 AISYS_NO_DEVICE_CACHE=1 "${killer[@]}" compute-sanitizer --tool "$tool" --error-exitcode 1 \
           --print-limit 100 "$bin") >"$log" 2>&1
       rc=$?
       summary="$(grep -E 'ERROR SUMMARY|RACECHECK SUMMARY' "$log" | tail -n1)"

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <numeric>
 #include <sstream>
+#include <string_view>
 
 #include "aisys/kernels/block_cache.hpp"
 #include "aisys/kernels/device.hpp"
@@ -71,13 +72,20 @@ namespace {
 // Freed blocks kept for reuse (block_cache.hpp), never destroyed: frees may come at exit.
 // Host: blocks of 64 KiB or more, at most 8 per size and 256 MiB in all. Device: every size, at
 // most 16 per size and 4 GiB in all (a GPU has tens of GiB; an allocation that fails for lack of
-// memory drains the device's blocks and tries again).
+// memory drains the device's blocks and tries again). AISYS_NO_DEVICE_CACHE=1 (any value but ""
+// or "0") turns the device cache off, so that compute-sanitizer's memcheck sees every free and a
+// use after free reaches freed memory rather than a reused block (ci/gpu.sh sets it there).
 BlockCache& host_blocks() {
   static BlockCache* cache = new BlockCache({.min_bytes = 64 * 1024, .per_size = 8, .max_total = 256u << 20});
   return *cache;
 }
+bool device_cache_disabled() {
+  const char* v = std::getenv("AISYS_NO_DEVICE_CACHE");
+  return v != nullptr && *v != '\0' && std::string_view(v) != "0";
+}
 BlockCache& device_blocks() {
-  static BlockCache* cache = new BlockCache({.min_bytes = 0, .per_size = 16, .max_total = std::size_t{4} << 30});
+  static BlockCache* cache = new BlockCache(
+      {.min_bytes = 0, .per_size = 16, .max_total = device_cache_disabled() ? 0 : std::size_t{4} << 30});
   return *cache;
 }
 

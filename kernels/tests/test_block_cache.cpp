@@ -46,6 +46,15 @@ TEST(BlockCache, RefusesSmallBlocksAndKeepsItsLimits) {
   EXPECT_TRUE(cache.give(-1, block(6), 1024)) << "room again";
 }
 
+// max_total = 0 is how the Tensor turns its device cache off (AISYS_NO_DEVICE_CACHE=1).
+TEST(BlockCache, NoRoomMeansEveryBlockIsReleased) {
+  BlockCache off({.min_bytes = 0, .per_size = 16, .max_total = 0});
+  EXPECT_FALSE(off.give(0, block(1), 64));
+  EXPECT_FALSE(off.give(0, block(2), 1 << 20));
+  EXPECT_EQ(off.take(0, 64), nullptr);
+  EXPECT_EQ(off.cached_blocks(), 0u);
+}
+
 TEST(BlockCache, DrainReleasesOneDevicesBlocks) {
   BlockCache cache({.min_bytes = 0, .per_size = 8, .max_total = 1 << 20});
   for (std::uintptr_t i = 0; i < 3; ++i) ASSERT_TRUE(cache.give(0, block(i), 128 * (i + 1)));

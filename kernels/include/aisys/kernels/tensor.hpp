@@ -48,7 +48,8 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op = "broadca
 // Bytes on one device; shared by every view of them. Allocated zeroed on the CPU (64-byte
 // aligned), with cudaMalloc on a GPU (CUDA builds only: elsewhere "built without CUDA"), both
 // through a cache of freed blocks (block_cache.hpp), so a training loop's repeated sizes cost
-// neither page faults nor cudaMalloc/cudaFree (which waits for the whole device).
+// neither page faults nor cudaMalloc/cudaFree (which waits for the whole device);
+// AISYS_NO_DEVICE_CACHE=1 sends freed device blocks straight to cudaFree (for compute-sanitizer).
 class Storage {
  public:
   // zeroed = false leaves CPU bytes as allocated (for outputs every element of which is written).
