@@ -51,13 +51,45 @@ ncclDataType_t nccl_type(DataType t) {
   return ncclFloat32;
 }
 
+// This rank's place among the ranks of its node (the GPU it takes) and how many share the node.
+// Collective under MPI with more than one rank.
+struct NodePlace {
+  int rank = 0;
+  int ranks = 1;
+};
+NodePlace node_place() {
+  NodePlace place;
+#if AISYS_HAVE_MPI
+  if (have_mpi() && mpi_world().size() > 1) {
+    place.rank = mpi_world().rank();
+    MPI_Comm node;
+    if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, place.rank, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
+      MPI_Comm_rank(node, &place.rank);
+      MPI_Comm_size(node, &place.ranks);
+      MPI_Comm_free(&node);
+    }
+  }
+#endif
+  return place;
+}
+
+// Why this rank cannot have an NCCL communicator, "" when it can.
+std::string local_nccl_obstacle(int devices, const NodePlace& place) {
+  if (place.ranks > devices) {
+    // NCCL refuses two ranks on one GPU (ncclInvalidUsage at init, after every rank has waited).
+    return std::to_string(place.ranks) + " ranks on this node but " + std::to_string(devices) +
+           " GPU(s): NCCL needs a GPU of its own for each rank (run at most " + std::to_string(devices) +
+           " ranks per node)";
+  }
+  return "";
+}
+
 class NcclCommunicator final : public Communicator {
  public:
   NcclCommunicator() {
     if (!gpu_available()) throw LibraryError("NCCL communicator: no GPU here (" + gpu_unavailable_reason() + ")");
     note_device_memory_in_use();
     ncclUniqueId id;
-    int local_rank = 0, local_ranks = 1;
     rank_ = 0;
     size_ = 1;
 #if AISYS_HAVE_MPI
@@ -68,31 +100,20 @@ class NcclCommunicator final : public Communicator {
       if (MPI_Bcast(&id, sizeof id, MPI_BYTE, 0, MPI_COMM_WORLD) != MPI_SUCCESS) {
         throw LibraryError("rank " + std::to_string(rank_) + ": NCCL communicator: MPI_Bcast of rank 0's ncclUniqueId failed");
       }
-      // The GPU is chosen by the rank among the ranks of this node, not of the whole job.
-      MPI_Comm node;
-      if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
-        MPI_Comm_rank(node, &local_rank);
-        MPI_Comm_size(node, &local_ranks);
-        MPI_Comm_free(&node);
-      } else {
-        local_rank = rank_;
-      }
     } else {
       AISYS_NCCL_CHECK(ncclGetUniqueId(&id));
     }
 #else
     AISYS_NCCL_CHECK(ncclGetUniqueId(&id));
 #endif
+    // The GPU is chosen by the rank among the ranks of this node, not of the whole job.
+    const NodePlace place = node_place();
     int devices = 0;
     AISYS_CUDA_CHECK(cudaGetDeviceCount(&devices));
-    if (local_ranks > devices) {
-      // NCCL refuses two ranks on one GPU (ncclInvalidUsage at init, after every rank has waited).
-      throw LibraryError("rank " + std::to_string(rank_) + ": NCCL communicator: " + std::to_string(local_ranks) +
-                         " ranks on this node but " + std::to_string(devices) +
-                         " GPU(s): NCCL needs a GPU of its own for each rank (run at most " + std::to_string(devices) +
-                         " ranks per node)");
+    if (const std::string why = local_nccl_obstacle(devices, place); !why.empty()) {
+      throw LibraryError("rank " + std::to_string(rank_) + ": NCCL communicator: " + why);
     }
-    AISYS_CUDA_CHECK(cudaSetDevice(local_rank));
+    AISYS_CUDA_CHECK(cudaSetDevice(place.rank));
     AISYS_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
     AISYS_NCCL_CHECK(ncclCommInitRank(&comm_, size_, id, rank_));
   }
@@ -388,6 +409,23 @@ class NcclCommunicator final : public Communicator {
 }  // namespace
 
 bool have_nccl() { return true; }
+
+std::string nccl_unavailable_reason() {
+  std::string why;
+  if (!gpu_available()) {
+    why = "no GPU: " + gpu_unavailable_reason();
+  } else {
+    why = local_nccl_obstacle(static_cast<int>(enumerate_devices().devices.size()), node_place());
+  }
+#if AISYS_HAVE_MPI
+  if (have_mpi() && mpi_world().size() > 1) {
+    int ok = why.empty() ? 1 : 0, all_ok = 0;
+    MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    if (all_ok == 0 && why.empty()) why = "another rank cannot have an NCCL communicator";
+  }
+#endif
+  return why;
+}
 std::string nccl_version() {
   int v = 0;
   if (ncclGetVersion(&v) != ncclSuccess || v <= 0) return "";
@@ -407,6 +445,7 @@ void nccl_allreduce_baseline(Communicator& c, void* device_data, std::size_t cou
 #else
 
 bool have_nccl() { return false; }
+std::string nccl_unavailable_reason() { return "this build has no NCCL"; }
 std::string nccl_version() { return ""; }
 std::unique_ptr<Communicator> make_nccl_communicator() {
   throw LibraryError("this build has no NCCL (a CUDA build with NCCL found: see the configure summary)");

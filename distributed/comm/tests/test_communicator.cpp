@@ -141,6 +141,20 @@ TEST_F(CommunicatorMpi, AccumulateOnHostDataLeavesCudaAlone) {
   EXPECT_EQ(any_cuda_context_active(), std::optional<bool>(false)) << "accumulate() on host data created a CUDA context";
 }
 
+// nccl_unavailable_reason(): one verdict on every rank, naming what is missing.
+TEST_F(CommunicatorMpi, NcclUnavailableReasonNamesWhatIsMissing) {
+  const std::string why = nccl_unavailable_reason();  // collective: every rank calls it here
+  if (!have_nccl()) {
+    EXPECT_EQ(why, "this build has no NCCL");
+  } else if (!aisys::gpu_available()) {
+    EXPECT_NE(why.find("no GPU"), std::string::npos) << why;
+  } else if (static_cast<std::size_t>(world().size()) > aisys::enumerate_devices().devices.size()) {
+    EXPECT_FALSE(why.empty()) << "more ranks than GPUs on one machine";
+  } else {
+    EXPECT_EQ(why, "");
+  }
+}
+
 // copy_in/copy_out on the MPI backend: plain copies into and out of (host) scratch.
 TEST_F(CommunicatorMpi, CopyInAndOutOfScratch) {
   std::vector<float> a(257), back(257, -1.0f);

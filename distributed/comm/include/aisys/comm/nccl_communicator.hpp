@@ -27,6 +27,10 @@ namespace aisys::comm {
 // Throws LibraryError naming why when the build has no NCCL or the machine no GPU.
 std::unique_ptr<Communicator> make_nccl_communicator();
 bool have_nccl();
+// "" when make_nccl_communicator() can succeed on every rank of the job, else why not (no NCCL in
+// the build, no GPU, more ranks on a node than GPUs). Under MPI with more than one rank it is
+// collective (every rank calls it and all get one verdict), so a test can skip on every rank alike.
+std::string nccl_unavailable_reason();
 // The NCCL library's version ("2.28.9"), "" when the build has no NCCL.
 std::string nccl_version();
 
