@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "aisys/kernels/cpu_features.hpp"
+#include "aisys/kernels/device.hpp"
 
 namespace aisys::context {
 
@@ -90,6 +91,21 @@ nlohmann::json machine(const std::string& source_dir) {
   j["commit"] = git_commit(source_dir);
   j["gpu"] = nullptr;
   return j;
+}
+
+nlohmann::json gpu() {
+  const auto& list = aisys::enumerate_devices();
+  if (list.devices.empty()) return nullptr;
+  const auto& d = list.devices.front();
+  return {{"name", d.name},
+          {"cc", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)},
+          {"sm_count", d.sm_count},
+          {"memory_bytes", d.total_memory},
+          {"clock_khz", d.clock_khz},
+          {"memory_clock_khz", d.memory_clock_khz},
+          {"count", list.devices.size()},
+          {"driver", aisys::cuda_version_string(list.driver_version)},
+          {"runtime", aisys::cuda_version_string(list.runtime_version)}};
 }
 
 std::string hash_tree(const std::string& dir) {

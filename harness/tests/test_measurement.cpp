@@ -14,6 +14,7 @@
 #include "aisys/harness/context.hpp"
 #include "aisys/harness/gemm_bench.hpp"
 #include "aisys/harness/testing.hpp"
+#include "aisys/kernels/device.hpp"
 
 namespace t = aisys::testing;
 
@@ -198,6 +199,17 @@ TEST(Ceilings, FmaPeakIsPositive) {
   EXPECT_GT(c.stream_gbs_1thread, 0.1);
   if (std::string(c.isa) != "scalar") {
     EXPECT_GT(c.fp32_peak_gflops_1thread, 1.0);
+  }
+}
+
+// The "gpu" block: null exactly when no device is usable, otherwise the first device named.
+TEST(Context, GpuBlockIsNullWithoutADevice) {
+  const auto gpu = aisys::context::gpu();
+  EXPECT_EQ(gpu.is_null(), !aisys::gpu_available());
+  if (!gpu.is_null()) {
+    EXPECT_EQ(gpu.at("name").get<std::string>(), aisys::enumerate_devices().devices.front().name);
+    EXPECT_GE(gpu.at("count").get<int>(), 1);
+    EXPECT_FALSE(gpu.at("cc").get<std::string>().empty());
   }
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "aisys/harness/bench.hpp"
+#include "aisys/harness/context.hpp"
 #include "aisys/harness/cuda_baselines.hpp"
 #include "aisys/harness/cuda_timer.hpp"
 #include "aisys/harness/gemm_bench.hpp"
@@ -196,20 +197,7 @@ void register_gpu_context() {
   static std::once_flag once;
   std::call_once(once, [] {
     register_context_provider([](nlohmann::json& ctx, bool quick) {
-      const auto& devices = aisys::enumerate_devices();
-      nlohmann::json gpu;
-      if (!devices.devices.empty()) {
-        const auto& d = devices.devices.front();
-        gpu = {{"name", d.name},
-               {"cc", std::to_string(d.cc_major) + "." + std::to_string(d.cc_minor)},
-               {"sm_count", d.sm_count},
-               {"memory_bytes", d.total_memory},
-               {"clock_khz", d.clock_khz},
-               {"memory_clock_khz", d.memory_clock_khz},
-               {"driver", aisys::cuda_version_string(devices.driver_version)},
-               {"runtime", aisys::cuda_version_string(devices.runtime_version)}};
-      }
-      ctx["gpu"] = gpu;
+      ctx["gpu"] = aisys::context::gpu();
       ctx["baselines"]["cublas"] = aisys::baselines::cublas_info();
       ctx["gpu_ceilings"] = aisys::ceilings::to_json(aisys::ceilings::measure_gpu(quick));
     });

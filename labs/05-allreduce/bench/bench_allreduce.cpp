@@ -37,7 +37,6 @@
 #include "aisys/harness/context.hpp"
 #include "aisys/harness/lab_identity.hpp"
 #include "aisys/harness/mpi_bench.hpp"
-#include "aisys/kernels/device.hpp"
 #include "aisys/lab05/allreduce.hpp"
 
 namespace {
@@ -463,13 +462,7 @@ int main(int argc, char** argv) {
     ctx["backend"] = c.backend();
     if (on_nccl) {
       ctx["baselines"]["nccl"] = {{"version", aisys::comm::nccl_version()}};
-      const auto& devices = aisys::enumerate_devices().devices;
-      if (!devices.empty()) {
-        ctx["gpu"] = {{"name", devices.front().name},
-                      {"cc", std::to_string(devices.front().cc_major) + "." + std::to_string(devices.front().cc_minor)},
-                      {"count", devices.size()},
-                      {"driver", aisys::cuda_version_string(aisys::enumerate_devices().driver_version)}};
-      }
+      ctx["gpu"] = aisys::context::gpu();
     }
     ctx["link"] = {{"alpha_s", alpha}, {"beta_s_per_byte", beta},
                    {"bandwidth_gbs", beta > 0 ? 1e-9 / beta : 0.0}, {"measured_by", "ping-pong, ranks 0 and 1"}};

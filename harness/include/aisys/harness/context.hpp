@@ -20,6 +20,10 @@ std::string hash_tree(const std::string& dir);
 // {"lab", "lab_version", "include_hash"} for a lab folder (labs/NN-slug).
 nlohmann::json lab(const std::string& lab_dir);
 
+// The context's "gpu" block for the first usable device: name, cc, sm_count, memory_bytes,
+// clock_khz, memory_clock_khz, count (devices visible), driver, runtime; null without a GPU.
+nlohmann::json gpu();
+
 // `git -C dir rev-parse --short HEAD` (+ "-dirty"), or "unknown".
 std::string git_commit(const std::string& dir);
 
