@@ -4,7 +4,10 @@
 # Google Benchmark, nlohmann_json, CLI11) come from a prefix folder made on a CPU machine by
 # ci/make-deps-prefix.sh. Steps, each with a header line and its elapsed time:
 #   context    DIR/context.json: GPU (nvidia-smi query), nvcc, commit, host, date, CPU model
-#   configure  cmake -G Ninja, Release, AISYS_CUDA=ON, architectures native, deps from PREFIX
+#   configure  cmake -G Ninja, Release, AISYS_CUDA=ON, architectures native, deps from PREFIX;
+#              cuDNN and NCCL from the CUDA Toolkit, else from CUDNN_ROOT / NCCL_ROOT, else from
+#              the nvidia-cudnn / nvidia-nccl wheels of python3's environment (found at every call:
+#              their lib/ folders go on LD_LIBRARY_PATH for the tests and benchmarks too)
 #   build      cmake --build
 #   test       ctest -L gpu (JUnit in DIR/ctest-gpu.xml)
 #   sanitize   compute-sanitizer memcheck, racecheck, synccheck over every GPU test binary
@@ -17,10 +20,13 @@
 # A failed step does not stop the later ones; the exit status is 1 when any step failed.
 # The script never changes clocks, power limits, MIG or compute mode and never resets the GPU.
 #
-# Usage: ci/gpu.sh --deps PREFIX --out DIR [--build DIR] [--quick] [--steps LIST] [--bench-filter REGEX]
+# Usage: ci/gpu.sh --deps PREFIX --out DIR [--build DIR] [--cuda-architectures LIST] [--quick]
+#                  [--steps LIST] [--bench-filter REGEX]
 #   --deps PREFIX  dependency prefix (from ci/make-deps-prefix.sh)
 #   --out DIR      where logs, context.json, JUnit XML and results JSON go (created)
 #   --build DIR    build folder (default: build/gpu)
+#   --cuda-architectures LIST  CMAKE_CUDA_ARCHITECTURES (default: native, the GPU that is here;
+#                  e.g. 90 to build on a machine without one)
 #   --quick        short benchmark runs (a smoke test, not a measurement)
 #   --bench-filter REGEX  benchmark only the cases matching REGEX, e.g. '^(cuda|conv-gpu)/' for the
 #                  GPU cases alone where device time is short (the CPU cases belong to CPU runs)
@@ -36,10 +42,12 @@ readonly ALL_STEPS="configure,build,test,sanitize,bench,hooks"
 
 usage() {
   cat <<'EOF'
-usage: ci/gpu.sh --deps PREFIX --out DIR [--build DIR] [--quick] [--steps LIST] [--bench-filter REGEX]
-  --deps PREFIX  dependency prefix made by ci/make-deps-prefix.sh (GTest, benchmark, nlohmann_json, CLI11)
+usage: ci/gpu.sh --deps PREFIX --out DIR [--build DIR] [--cuda-architectures LIST] [--quick]
+                 [--steps LIST] [--bench-filter REGEX]
+  --deps PREFIX  dependency prefix made by ci/make-deps-prefix.sh (GTest, benchmark, nlohmann_json, CLI11, zlib)
   --out DIR      output folder: context.json, step logs, ctest-gpu.xml, sanitizer logs, results-<lab>.json
   --build DIR    build folder (default: build/gpu)
+  --cuda-architectures LIST  CUDA architectures to compile for (default: native; e.g. 90 without a GPU)
   --quick        short benchmark runs (smoke test, not a measurement)
   --bench-filter REGEX  benchmark only matching cases (e.g. '^(cuda|conv-gpu)/': the GPU cases)
   --steps LIST   comma-separated subset of configure,build,test,sanitize,bench,hooks (default: all)
@@ -55,6 +63,7 @@ die_usage() {
 DEPS=""
 OUT=""
 BUILD=""
+CUDA_ARCHITECTURES="native"
 QUICK=0
 BENCH_FILTER=""
 STEPS="$ALL_STEPS"
@@ -63,6 +72,8 @@ while [[ $# -gt 0 ]]; do
     --deps) [[ $# -ge 2 && -n "$2" ]] || die_usage "--deps needs a folder"; DEPS="$2"; shift 2 ;;
     --out) [[ $# -ge 2 && -n "$2" ]] || die_usage "--out needs a folder"; OUT="$2"; shift 2 ;;
     --build) [[ $# -ge 2 && -n "$2" ]] || die_usage "--build needs a folder"; BUILD="$2"; shift 2 ;;
+    --cuda-architectures) [[ $# -ge 2 && -n "$2" ]] || die_usage "--cuda-architectures needs a list (e.g. 90 or native)"
+      CUDA_ARCHITECTURES="$2"; shift 2 ;;
     --steps) [[ $# -ge 2 && -n "$2" ]] || die_usage "--steps needs a list"; STEPS="$2"; shift 2 ;;
     --quick) QUICK=1; shift ;;
     --bench-filter) [[ $# -ge 2 && -n "$2" ]] || die_usage "--bench-filter needs a regular expression"; BENCH_FILTER="$2"; shift 2 ;;
@@ -94,6 +105,51 @@ SANITIZER_TIMEOUT="${AISYS_SANITIZER_TIMEOUT:-1800}"
 for d in "$DEPS"/lib/*-linux-gnu/openblas-pthread "$DEPS"/lib/*-linux-gnu "$DEPS/lib64" "$DEPS/lib"; do
   [[ -d "$d" ]] && export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 done
+
+# --- cuDNN and NCCL -----------------------------------------------------------------------------
+# A CUDA image may hold them only as Python wheels (site-packages/nvidia/cudnn, .../nvidia/nccl,
+# each with include/ and lib/), not in the toolkit. vendor_root NAME HEADER sets NAME_ROOT (for the
+# project's FindCUDNN / FindNCCL) and VENDOR_FROM[NAME]: a root given in the environment wins; then
+# the toolkit's own copy (nothing to set); then python3's nvidia.<name> package. A root outside the
+# toolkit has its lib/ put on LD_LIBRARY_PATH: cuDNN loads its engine libraries by name at run time.
+declare -A VENDOR_FROM=()
+TOOLKIT=""
+if command -v nvcc >/dev/null 2>&1; then
+  TOOLKIT="$(dirname "$(dirname "$(readlink -f "$(command -v nvcc)")")")"
+fi
+python_nvidia_package() {  # python_nvidia_package NAME: the folder of python3's nvidia.NAME, or nothing
+  command -v python3 >/dev/null 2>&1 || return 0
+  python3 -c 'import importlib, sys; print(next(iter(importlib.import_module("nvidia." + sys.argv[1]).__path__)))' \
+    "$1" 2>/dev/null || true
+}
+toolkit_has_header() {
+  [[ -n "$TOOLKIT" ]] || return 1
+  compgen -G "$TOOLKIT/include/$1" >/dev/null || compgen -G "$TOOLKIT/targets/*/include/$1" >/dev/null
+}
+vendor_root() {
+  local name="$1" header="$2" var root
+  var="$(printf '%s' "$name" | tr '[:lower:]' '[:upper:]')_ROOT"
+  root="${!var:-}"
+  if [[ -n "$root" ]]; then
+    VENDOR_FROM[$name]="$var=$root (environment)"
+  elif toolkit_has_header "$header"; then
+    VENDOR_FROM[$name]="the CUDA Toolkit ($TOOLKIT)"
+    return 0
+  else
+    root="$(python_nvidia_package "$name")"
+    if [[ -n "$root" && -f "$root/include/$header" ]]; then
+      VENDOR_FROM[$name]="python3's nvidia.$name package ($root)"
+      export "$var=$root"
+    else
+      VENDOR_FROM[$name]="not found (not in the toolkit, no $var, no nvidia.$name with include/$header in python3's environment)"
+      return 0
+    fi
+  fi
+  [[ -d "$root/lib" ]] && export LD_LIBRARY_PATH="$root/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  return 0
+}
+vendor_root cudnn cudnn.h
+vendor_root nccl nccl.h
 
 # --- step bookkeeping ---------------------------------------------------------------------------
 declare -a RESULTS=()
@@ -182,6 +238,8 @@ record_context() {
     commit=""
   fi
   echo "commit: ${commit:-unknown} (${commit_source})"
+  echo "cuDNN: ${VENDOR_FROM[cudnn]}"
+  echo "NCCL: ${VENDOR_FROM[nccl]}"
   local cpu
   cpu="$(grep -m1 '^model name' /proc/cpuinfo 2>/dev/null | sed 's/^[^:]*:[[:space:]]*//')"
   [[ -n "$cpu" ]] || cpu="$(lscpu 2>/dev/null | grep -m1 'Model name' | sed 's/^[^:]*:[[:space:]]*//')"
@@ -200,6 +258,10 @@ record_context() {
     printf '  "commit_source": %s,\n' "$(json_str "$commit_source")"
     printf '  "worktree_dirty": %s,\n' "$dirty"
     printf '  "deps_prefix": %s,\n' "$(json_str "$DEPS")"
+    printf '  "cudnn_from": %s,\n' "$(json_str "${VENDOR_FROM[cudnn]}")"
+    printf '  "nccl_from": %s,\n' "$(json_str "${VENDOR_FROM[nccl]}")"
+    printf '  "cuda_architectures": %s,\n' "$(json_str "$CUDA_ARCHITECTURES")"
+    printf '  "ld_library_path": %s,\n' "$(json_str "${LD_LIBRARY_PATH:-}")"
     printf '  "build_dir": %s,\n' "$(json_str "$BUILD")"
     printf '  "quick": %s\n}\n' "$([[ $QUICK -eq 1 ]] && echo true || echo false)"
   } >"$OUT/context.json.tmp" && mv "$OUT/context.json.tmp" "$OUT/context.json"
@@ -209,8 +271,11 @@ record_context() {
 
 # --- steps --------------------------------------------------------------------------------------
 do_configure() {
+  local -a roots=()
+  [[ -n "${CUDNN_ROOT:-}" ]] && roots+=(-DCUDNN_ROOT="$CUDNN_ROOT")
+  [[ -n "${NCCL_ROOT:-}" ]] && roots+=(-DNCCL_ROOT="$NCCL_ROOT")
   cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DAISYS_CUDA=ON \
-    -DAISYS_CUDA_ARCHITECTURES=native -DCMAKE_PREFIX_PATH="$DEPS" -DAISYS_OPENBLAS=AUTO
+    -DAISYS_CUDA_ARCHITECTURES="$CUDA_ARCHITECTURES" -DCMAKE_PREFIX_PATH="$DEPS" -DAISYS_OPENBLAS=AUTO "${roots[@]}"
 }
 
 do_build() {

@@ -5,12 +5,14 @@
 #   GoogleTest + GoogleMock   headers, static libraries, CMake config (GTest)
 #   Google Benchmark          headers, libraries (the shared one: Debian ships no static one), config
 #   nlohmann_json, CLI11      headers, CMake config
+#   zlib                      zlib.h, zconf.h and the static libz.a, in include/ and lib/ (a CUDA
+#                             image has libz.so.1 for its own programs but seldom the headers)
 #   OpenBLAS (--with-openblas only): libopenblas.so.0, cblas headers, its Fortran runtime and a
 #                             relocatable OpenBLASConfig.cmake (Debian's holds absolute paths)
 # Files keep their place relative to /usr (include/, lib/<multiarch>/, share/cmake/), so the
 # packages' own CMake files, which locate everything relative to themselves, work unchanged. Symbolic
 # links are copied as files (a carried folder may drop links). Every copied CMake file is checked for
-# absolute /usr paths, and a throwaway project then finds all four packages from OUT_DIR alone,
+# absolute /usr paths, and a throwaway project then finds all of them from OUT_DIR alone,
 # builds and runs (system package paths switched off), once more without the multiarch search path.
 #
 # Usage: ci/make-deps-prefix.sh [--with-openblas] [--no-verify] OUT_DIR
@@ -21,7 +23,7 @@ set -euo pipefail
 usage() {
   cat <<'EOF'
 usage: ci/make-deps-prefix.sh [--with-openblas] [--no-verify] OUT_DIR
-  Copies GoogleTest, Google Benchmark, nlohmann_json and CLI11 (headers, libraries, CMake configs)
+  Copies GoogleTest, Google Benchmark, nlohmann_json, CLI11 (headers, libraries, CMake configs) and zlib
   from the installed Debian packages into OUT_DIR, a relocatable prefix for ci/gpu.sh --deps.
   --with-openblas  also copy OpenBLAS (library, cblas headers, Fortran runtime, CMake config): ~40 MiB
   --no-verify      skip the check that a throwaway CMake project finds everything in OUT_DIR
@@ -50,7 +52,7 @@ mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
 
 DEV_PACKAGES=(libgtest-dev libgmock-dev libbenchmark-dev nlohmann-json3-dev libcli11-dev)
-for p in "${DEV_PACKAGES[@]}"; do
+for p in "${DEV_PACKAGES[@]}" zlib1g-dev; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     echo "make-deps-prefix: package $p is not installed: run ci/install-deps.sh first" >&2
     exit 1
@@ -93,6 +95,16 @@ for so in "$OUT"/lib/*/libbenchmark.so "$OUT"/lib/libbenchmark.so; do
   done
 done
 shopt -u nullglob
+
+# zlib: headers and the static archive only (position-independent in Debian's build), straight in
+# include/ and lib/, where FindZLIB looks whether or not the compiler reports a multiarch folder.
+# Linked statically, the programs need no libz.so.1 of the GPU machine's.
+zlib_a="$(dpkg -L zlib1g-dev | grep -m1 '/libz\.a$' || true)"
+[[ -f "$zlib_a" ]] || { echo "make-deps-prefix: zlib1g-dev lists no libz.a" >&2; exit 1; }
+mkdir -p "$OUT/include" "$OUT/lib"
+cp -L --preserve=mode,timestamps /usr/include/zlib.h /usr/include/zconf.h "$OUT/include/"
+cp -L --preserve=mode,timestamps "$zlib_a" "$OUT/lib/libz.a"
+copied=$((copied + 3))
 
 MULTIARCH=""
 gtest_cfg="$(find "$OUT/lib" -name GTestConfig.cmake -path '*/cmake/GTest/*' | head -n1)"
@@ -183,6 +195,13 @@ find_package(GTest REQUIRED)
 find_package(benchmark REQUIRED)
 find_package(nlohmann_json 3.9 REQUIRED)
 find_package(CLI11 REQUIRED)
+find_package(ZLIB REQUIRED)
+foreach(p IN LISTS ZLIB_INCLUDE_DIRS ZLIB_LIBRARIES)
+  if(NOT p MATCHES "^${PROBE_PREFIX}/" OR NOT EXISTS "${p}")
+    message(FATAL_ERROR "ZLIB: ${p} is not an existing path in the prefix")
+  endif()
+endforeach()
+message(STATUS "probe: ZLIB ${ZLIB_VERSION_STRING} from ${ZLIB_LIBRARIES}")
 set(pkgs GTest benchmark nlohmann_json CLI11)
 if(PROBE_OPENBLAS)
   find_package(OpenBLAS CONFIG REQUIRED)
@@ -227,7 +246,7 @@ endforeach()
 add_executable(probe main.cpp)
 target_compile_features(probe PRIVATE cxx_std_17)
 target_link_libraries(probe PRIVATE GTest::gtest GTest::gmock benchmark::benchmark
-                      nlohmann_json::nlohmann_json CLI11::CLI11)
+                      nlohmann_json::nlohmann_json CLI11::CLI11 ZLIB::ZLIB)
 if(PROBE_OPENBLAS)
   target_include_directories(probe PRIVATE ${OpenBLAS_INCLUDE_DIRS})
   target_link_libraries(probe PRIVATE ${OpenBLAS_LIBRARIES})
@@ -240,6 +259,7 @@ EOF
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <zlib.h>
 #ifdef PROBE_OPENBLAS
 #include <cblas.h>
 #endif
@@ -252,6 +272,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   nlohmann::json j = {{"ok", true}};
   benchmark::DoNotOptimize(j);
+  if (zlibVersion()[0] != ZLIB_VERSION[0]) return 1;  // the header and the archive agree
 #ifdef PROBE_OPENBLAS
   double a[1] = {2.0}, b[1] = {3.0}, c[1] = {0.0};
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, 1, 1, 1, 1.0, a, 1, b, 1, 0.0, c, 1);
