@@ -16,12 +16,14 @@
 
 namespace aisys::baselines {
 
+#if AISYS_HAVE_OPENBLAS
 namespace {
 nlohmann::json env_value(const char* name) {
   const char* v = std::getenv(name);
   return v == nullptr ? nlohmann::json(nullptr) : nlohmann::json(v);
 }
 }  // namespace
+#endif
 
 bool have_openblas() { return AISYS_HAVE_OPENBLAS != 0; }
 
