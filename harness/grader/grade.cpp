@@ -361,6 +361,13 @@ void run_performance(const Manifest& m, const Part& part, const Workspace& w, co
 
 }  // namespace
 
+void require_lab_in_this_build(const Manifest& m) {
+  if (std::find(m.needs.begin(), m.needs.end(), "mpi") != m.needs.end() && !*config::kMpiexec) {
+    throw GradingError("lab " + m.id + " needs MPI, which this build lacks, so it is not built: install "
+                       "libopenmpi-dev and openmpi-bin (ci/install-deps.sh does it) and reconfigure");
+  }
+}
+
 GradeResult grade(const GradeOptions& o) {
   Manifest m;
   try {
@@ -368,10 +375,7 @@ GradeResult grade(const GradeOptions& o) {
   } catch (const ManifestError& e) {
     throw GradingError(e.what());
   }
-  if (std::find(m.needs.begin(), m.needs.end(), "mpi") != m.needs.end() && !*config::kMpiexec) {
-    throw GradingError("lab " + m.id + " needs MPI, which this build lacks: install libopenmpi-dev and "
-                       "openmpi-bin (ci/install-deps.sh does it) and reconfigure");
-  }
+  require_lab_in_this_build(m);
   GradeResult result;
   result.lab = m.id;
   result.slug = m.slug;

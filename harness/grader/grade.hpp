@@ -77,6 +77,10 @@ class GradingError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Throws GradingError, naming what is missing, when this build does not build the lab at all (a
+// lab that needs MPI in a build without it): before anything asks the build for its targets.
+void require_lab_in_this_build(const Manifest& m);
+
 GradeResult grade(const GradeOptions& options);
 
 // Reruns a passing GPU part's tests under each compute-sanitizer tool it names

@@ -59,7 +59,19 @@ std::string compiler_string() {
 std::string git_commit(const std::string& dir) {
   const std::string q = shell_quote(dir);
   std::string commit = run_capture("git -C " + q + " rev-parse --short=12 HEAD 2>/dev/null");
-  if (commit.empty()) return "unknown";
+  if (commit.empty()) {
+    // A copy of the tree without its .git (a lent GPU machine receives one): the COMMIT file that
+    // the copier wrote, as ci/gpu.sh reads it; its first line, at most 200 characters.
+    std::ifstream file(fs::path(dir) / "COMMIT");
+    std::string line;
+    if (file && std::getline(file, line)) {
+      line = line.substr(0, 200);
+      const auto first = line.find_first_not_of(" \t\r");
+      const auto last = line.find_last_not_of(" \t\r");
+      if (first != std::string::npos) return line.substr(first, last - first + 1) + " (COMMIT file)";
+    }
+    return "unknown";
+  }
   const std::string dirty =
       run_capture("git -C " + q + " status --porcelain --untracked-files=no 2>/dev/null | head -1");
   if (!dirty.empty()) commit += "-dirty";

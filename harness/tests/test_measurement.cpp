@@ -3,9 +3,13 @@
 // OpenBLAS baseline against the oracle, the tolerance, the results context, and the ceilings' roofline arithmetic.
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -211,6 +215,19 @@ TEST(Context, GpuBlockIsNullWithoutADevice) {
     EXPECT_GE(gpu.at("count").get<int>(), 1);
     EXPECT_FALSE(gpu.at("cc").get<std::string>().empty());
   }
+}
+
+// A tree copied without its .git (as a lent GPU machine receives it) names its commit through the
+// COMMIT file the copier wrote; with neither, "unknown".
+TEST(Context, CommitFromACommitFileOutsideAGitTree) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("aisys-commit-file-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  EXPECT_EQ(aisys::context::git_commit(dir.string()), "unknown");
+  std::ofstream(dir / "COMMIT") << "  0123456789ab (with uncommitted changes)\nsecond line\n";
+  EXPECT_EQ(aisys::context::git_commit(dir.string()), "0123456789ab (with uncommitted changes) (COMMIT file)");
+  fs::remove_all(dir);
 }
 
 TEST(Context, DescribesTheMachine) {

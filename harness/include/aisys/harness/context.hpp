@@ -24,7 +24,8 @@ nlohmann::json lab(const std::string& lab_dir);
 // clock_khz, memory_clock_khz, count (devices visible), driver, runtime; null without a GPU.
 nlohmann::json gpu();
 
-// `git -C dir rev-parse --short HEAD` (+ "-dirty"), or "unknown".
+// `git -C dir rev-parse --short=12 HEAD` (+ "-dirty"); where dir is no git work tree, the first
+// line of dir/COMMIT + " (COMMIT file)"; else "unknown".
 std::string git_commit(const std::string& dir);
 
 }  // namespace aisys::context
