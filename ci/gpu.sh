@@ -14,7 +14,8 @@
 #              (AISYS_SMALL_SIZES=1; AISYS_NO_DEVICE_CACHE=1, so memcheck sees every cudaFree),
 #              one log each: DIR/sanitizer-<tool>-<binary>.log
 #   bench      `aisys bench <lab> --impl reference` for every lab: DIR/results-<lab>.json (with
-#              --bench-filter, only the matching cases; a lab with none is skipped, not failed)
+#              --bench-filter, only the matching cases; a lab with none is skipped, not failed, and
+#              so is a lab this build leaves out, such as an MPI lab where there is no MPI)
 #   hooks      every executable ci/gpu.d/*.sh (lab-specific checks such as cuobjdump -sass),
 #              sourced in a subshell with AISYS_BUILD and AISYS_OUT set
 # A failed step does not stop the later ones; the exit status is 1 when any step failed.
@@ -362,6 +363,8 @@ do_bench() {
     if ! "$aisys" bench "$lab" --impl reference --out "$OUT/results-$lab.json" "${extra[@]}" 2>&1 | tee "$log"; then
       if [[ -n "$BENCH_FILTER" ]] && grep -q 'no case matches' "$log"; then
         echo "--- aisys bench $lab: no case matches --bench-filter (skipped)"
+      elif grep -q 'which this build lacks, so it is not built' "$log"; then
+        echo "--- aisys bench $lab: not in this build (skipped; the configure summary says why)"
       else
         echo "--- aisys bench $lab: FAILED" >&2
         rc=1

@@ -13,6 +13,10 @@ if [[ -z "$objects" ]]; then
   exit 1
 fi
 status=0
+if ! command -v cuobjdump >/dev/null 2>&1; then
+  echo "lab 01: cuobjdump is not on PATH (the CUDA Toolkit of a GPU machine has it): SASS not checked"
+  status=1
+fi
 for stage in 5_2d_register_tiling 6_vectorized 7_warp_tiling 8_wmma; do
   obj=$(echo "$objects" | grep "/${stage}.cu.o$" | head -1)
   if [[ -z "$obj" ]]; then
@@ -20,6 +24,7 @@ for stage in 5_2d_register_tiling 6_vectorized 7_warp_tiling 8_wmma; do
     status=1
     continue
   fi
+  command -v cuobjdump >/dev/null 2>&1 || break
   sass="$AISYS_OUT/sass-lab01-$stage.txt"
   cuobjdump -sass "$obj" >"$sass" || { echo "cuobjdump failed on $obj"; status=1; continue; }
   if grep -q 'STL' "$sass"; then echo "lab 01 $stage: local-memory stores (spills) in SASS"; status=1; fi
