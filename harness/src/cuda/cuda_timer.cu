@@ -66,18 +66,6 @@ class HoldFlags {
   int* device_ = nullptr;
 };
 
-// Releases the hold however `enqueue` leaves (an exception included), so the stream never stays held.
-class ReleaseOnExit {
- public:
-  explicit ReleaseOnExit(HoldFlags& flags) : flags_(flags) {}
-  ~ReleaseOnExit() { flags_.release(); }
-  ReleaseOnExit(const ReleaseOnExit&) = delete;
-  ReleaseOnExit& operator=(const ReleaseOnExit&) = delete;
-
- private:
-  HoldFlags& flags_;
-};
-
 }  // namespace
 
 const char* to_string(HostDispatch dispatch) {
@@ -102,20 +90,28 @@ double cuda_time_on_stream(cudaStream_t stream, const std::function<void()>& enq
   flags.arm();
   hold_stream_kernel<<<1, 1, 0, stream>>>(flags.device(), kHoldTimeoutNs);
   AISYS_CUDA_LAUNCH_CHECK();
-  {
-    ReleaseOnExit release(flags);
+  try {
     start.record(stream);
     enqueue();
     AISYS_CUDA_LAUNCH_CHECK();
     stop.record(stream);
+  } catch (...) {
+    // Release the hold, and let the hold kernel see it and end before the next call re-arms the
+    // flags (else it could spin on, time out and fail that call); the enqueue's error is the one.
+    flags.release();
+    if (cudaStreamSynchronize(stream) != cudaSuccess) (void)cudaGetLastError();
+    throw;
   }
+  flags.release();
   stop.synchronize();
   if (flags.timed_out()) {
     throw EnqueueWaitedForDevice(
         "cuda_time_on_stream: the timed work waited for the device while it was being enqueued "
         "(cudaStreamSynchronize, cudaDeviceSynchronize, cudaFree or a synchronous cudaMemcpy inside "
-        "the timed call), so the stream held to hide launch latency could not start and the time "
-        "would count host waiting; enqueue without synchronising, or time with HostDispatch::kIncluded");
+        "the timed call, or the first launch of a kernel: CUDA loads a kernel's module lazily, at its "
+        "first launch, and that may wait for the device), so the stream held to hide launch latency "
+        "could not start and the time would count host waiting; run the work once before timing it, "
+        "enqueue without synchronising, or time with HostDispatch::kIncluded");
   }
   return static_cast<double>(aisys::cuda::Event::elapsed_ms(start, stop)) * 1e-3;
 }

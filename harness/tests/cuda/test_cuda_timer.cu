@@ -46,6 +46,10 @@ TEST(CudaTimer, HostDispatchIsHiddenOrIncludedAsAsked) {
     std::this_thread::sleep_for(std::chrono::milliseconds(30));
     aisys::cuda::fill(buf.data(), n, 5.0f, stream.get());
   };
+  // Warm-up: the fill kernel's first launch in this process loads its module, which may wait for
+  // the device (lazy loading) and so cannot happen while the stream is held.
+  aisys::cuda::fill(buf.data(), n, 4.0f, stream.get());
+  stream.synchronize();
   const double hidden = aisys::bench::cuda_time_on_stream(stream.get(), slow_enqueue, HostDispatch::kHidden);
   const double included = aisys::bench::cuda_time_on_stream(stream.get(), slow_enqueue, HostDispatch::kIncluded);
   EXPECT_LT(hidden, 0.010) << "30 ms of host time counted as device time";
@@ -83,4 +87,22 @@ TEST(CudaTimer, AnEnqueueThatThrowsReleasesTheStream) {
   stream.synchronize();
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - before).count(), 0.5)
       << "the stream stayed held after the enqueue threw";
+}
+
+// A throw with earlier work still queued (the hold kernel has not even started when the enqueue
+// throws), then at once a timed call: the old hold must have ended, not spin on into the new call
+// and time it out.
+TEST(CudaTimer, ATimedCallRightAfterAThrowIsNotDisturbed) {
+  if (!aisys::gpu_available()) GTEST_SKIP() << "no GPU: " << aisys::gpu_unavailable_reason();
+  aisys::cuda::Stream stream;
+  const std::size_t n = std::size_t{1} << 26;  // 256 MiB: milliseconds of queued work
+  aisys::cuda::DeviceBuffer<float> buf(n);
+  aisys::cuda::fill(buf.data(), n, 1.0f, stream.get());  // warm-up
+  stream.synchronize();
+  for (int i = 0; i < 3; ++i) {
+    for (int j = 0; j < 20; ++j) aisys::cuda::fill(buf.data(), n, 2.0f, stream.get());
+    EXPECT_THROW(aisys::bench::cuda_time_on_stream(stream.get(), [] { throw std::invalid_argument("bad case"); }),
+                 std::invalid_argument);
+    EXPECT_NO_THROW(aisys::bench::cuda_time_on_stream(stream.get(), [&] { aisys::cuda::fill(buf.data(), n, 3.0f, stream.get()); }));
+  }
 }

@@ -35,6 +35,9 @@ float* device_copy(const std::vector<float>& host) {
   float* d = nullptr;
   AISYS_CUDA_CHECK(cudaMalloc(&d, host.size() * sizeof(float)));
   AISYS_CUDA_CHECK(cudaMemcpy(d, host.data(), host.size() * sizeof(float), cudaMemcpyHostToDevice));
+  // From pageable memory cudaMemcpy may return once the bytes are staged, and the communicator's
+  // stream is non-blocking (not ordered after the copy): wait for the copy itself.
+  AISYS_CUDA_CHECK(cudaStreamSynchronize(nullptr));
   return d;
 }
 std::vector<float> host_copy(const float* d, std::size_t n) {

@@ -24,6 +24,8 @@ enum class HostDispatch {
   // it pulls every candidate/baseline ratio towards 1). `enqueue` must not wait for the device
   // (cudaStreamSynchronize, cudaDeviceSynchronize, cudaFree, a synchronous cudaMemcpy): the held
   // stream would never drain, so the hold gives up after a second and the call throws, naming why.
+  // Run the work once before timing it: CUDA loads a kernel's module at its first launch (lazy
+  // loading, the default since CUDA 12.2), and that load may wait for the device too.
   kHidden,
   // The events bracket the host's enqueueing as well: for work that cannot avoid synchronising
   // (code built on a tensor library that allocates and frees as it goes), where dispatch is part
