@@ -75,6 +75,21 @@ TEST(Oracle, CloseFrobeniusPassesRoundingAndCatchesErrors) {
   EXPECT_FALSE(t::close_frobenius("nan", {M, N, N}, got.data(), want.data(), 1.0));
 }
 
+// One element off in a large output: the Frobenius error stays under the tolerance (0.001 against a
+// norm near 300), the element check does not.
+TEST(Oracle, CloseFrobeniusCatchesOneWrongElementOfALargeOutput) {
+  const int M = 512, N = 512;
+  std::vector<double> want(static_cast<std::size_t>(M) * N);
+  t::fill_uniform(want, t::case_seed(5));
+  std::vector<float> got(want.begin(), want.end());
+  const double tolerance = t::fp32_tolerance(1024);
+  EXPECT_TRUE(t::close_frobenius("rounded", {M, N, N}, got.data(), want.data(), tolerance));
+  got[300 * N + 7] += 0.001f;
+  const auto r = t::close_frobenius("one off", {M, N, N}, got.data(), want.data(), tolerance);
+  EXPECT_FALSE(r);
+  EXPECT_NE(std::string(r.message()).find("first bad element (300, 7)"), std::string::npos) << r.message();
+}
+
 TEST(Freivalds, AcceptsACorrectProductAndCatchesOneWrongElement) {
   for (int n : {1, 7, 64, 300}) {
     const int M = n, N = n + 3, K = 2 * n + 1;

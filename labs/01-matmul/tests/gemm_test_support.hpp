@@ -1,7 +1,8 @@
 // Lab 01 test support: runs one GEMM stage on random inputs (logged seed) and compares it with the
 // double-precision oracle (aisys::testing::reference_gemm) by relative Frobenius error, with
 // every element of C checked as written (NaN-poisoned when beta == 0) and the padding of C's
-// leading dimension checked as untouched. Shared by tests/ and the hidden tests.
+// leading dimension and one row past C's last checked as untouched. Shared by tests/ and the
+// hidden tests.
 #pragma once
 
 #include <algorithm>
@@ -27,13 +28,21 @@ struct GemmCase {
   float alpha = 1.0f;
   float beta = 0.0f;
   int lda_pad = 0, ldb_pad = 0, ldc_pad = 0;  // leading dimension = row length + pad
+  int offset = 0;  // A, B and C start this many elements past an aligned allocation (misaligned)
 };
+
+// Elements from each operand's first element on: its rows at their leading dimension plus one
+// (A, B), and one whole row more for C: a sentinel row that catches a store past row M - 1.
+inline std::size_t a_elements(const GemmCase& c, int lda) { return static_cast<std::size_t>(c.M) * lda + 1; }
+inline std::size_t b_elements(const GemmCase& c, int ldb) { return static_cast<std::size_t>(c.K) * ldb + 1; }
+inline std::size_t c_elements(const GemmCase& c, int ldc) { return static_cast<std::size_t>(c.M + 1) * ldc; }
 
 inline std::string describe(const char* name, const GemmCase& c) {
   std::ostringstream s;
   s << name << " M=" << c.M << " N=" << c.N << " K=" << c.K << " alpha=" << c.alpha
     << " beta=" << c.beta << " lda=" << c.K + c.lda_pad << " ldb=" << c.N + c.ldb_pad
     << " ldc=" << c.N + c.ldc_pad;
+  if (c.offset != 0) s << " offset=" << c.offset;
   return s.str();
 }
 
@@ -52,14 +61,16 @@ inline std::string missing_feature(std::initializer_list<const char*> features) 
     if (!missing.empty()) GTEST_SKIP() << "this CPU lacks " << missing;                   \
   } while (0)
 
-// Runs a GEMM implementation on host arrays (it may copy them to a device and back).
+// Runs a GEMM implementation on host arrays (it may copy them to a device and back: a_elements(),
+// b_elements() and c_elements() from each pointer on, at the case's offset from an aligned start).
 using GemmRunner = std::function<void(const GemmCase& c, const float* A, int lda, const float* B,
                                       int ldb, float* C, int ldc)>;
 // Rounds an input in place to the precision the implementation reads (FP16, BF16); identity for FP32.
 using InputRounding = std::function<void(std::vector<float>& values)>;
 
 // The check every stage (CPU or GPU) gets: random inputs from the case seed, NaN-poisoned C when
-// beta == 0, sentinel padding beyond N, the double-precision oracle on the (rounded) inputs.
+// beta == 0, sentinel padding beyond N and a sentinel row past M, the double-precision oracle on
+// the (rounded) inputs.
 inline ::testing::AssertionResult check_gemm_with(const char* name, const GemmCase& c,
                                                   std::uint64_t salt, double tolerance,
                                                   const GemmRunner& run,
@@ -68,44 +79,49 @@ inline ::testing::AssertionResult check_gemm_with(const char* name, const GemmCa
   const int lda = std::max(1, c.K + c.lda_pad), ldb = std::max(1, c.N + c.ldb_pad),
             ldc = std::max(1, c.N + c.ldc_pad);
   const std::uint64_t seed = aisys::testing::case_seed(salt);
-  std::vector<float> A(static_cast<std::size_t>(c.M) * lda + 1);
-  std::vector<float> B(static_cast<std::size_t>(c.K) * ldb + 1);
-  std::vector<float> C(static_cast<std::size_t>(c.M) * ldc + 1);
-  aisys::testing::fill_uniform(A, seed);
-  aisys::testing::fill_uniform(B, seed + 1);
-  aisys::testing::fill_uniform(C, seed + 2);
+  const std::size_t off = static_cast<std::size_t>(c.offset);
+  std::vector<float> A_store(off + a_elements(c, lda));
+  std::vector<float> B_store(off + b_elements(c, ldb));
+  std::vector<float> C_store(off + c_elements(c, ldc));
+  aisys::testing::fill_uniform(A_store, seed);
+  aisys::testing::fill_uniform(B_store, seed + 1);
+  aisys::testing::fill_uniform(C_store, seed + 2);
   if (round) {
-    round(A);
-    round(B);
+    round(A_store);
+    round(B_store);
   }
+  float* const A = A_store.data() + off;
+  float* const B = B_store.data() + off;
+  float* const C = C_store.data() + off;
   const float pad_sentinel = 1234.5f;
   const float nan = std::numeric_limits<float>::quiet_NaN();
-  for (int i = 0; i < c.M; ++i) {
+  for (int i = 0; i <= c.M; ++i) {
     for (int j = 0; j < ldc; ++j) {
       float& v = C[static_cast<std::size_t>(i) * ldc + j];
-      if (j >= c.N) v = pad_sentinel;
+      if (i == c.M || j >= c.N) v = pad_sentinel;
       else if (c.beta == 0.0f) v = nan;  // must be written without being read
     }
   }
-  const std::vector<float> C0 = C;
-  std::vector<double> expected(C.size(), 0.0);
-  aisys::testing::reference_gemm(c.M, c.N, c.K, c.alpha, A.data(), lda, B.data(), ldb, c.beta,
-                                 C0.data(), ldc, expected.data(), ldc);
-  run(c, A.data(), lda, B.data(), ldb, C.data(), ldc);
+  const std::vector<float> C0(C, C + c_elements(c, ldc));
+  std::vector<double> expected(C0.size(), 0.0);
+  aisys::testing::reference_gemm(c.M, c.N, c.K, c.alpha, A, lda, B, ldb, c.beta, C0.data(), ldc,
+                                 expected.data(), ldc);
+  run(c, A, lda, B, ldb, C, ldc);
   const std::string what = describe(name, c);
-  for (int i = 0; i < c.M; ++i) {
-    for (int j = c.N; j < ldc; ++j) {
+  for (int i = 0; i <= c.M; ++i) {
+    for (int j = i == c.M ? 0 : c.N; j < ldc; ++j) {
       const float v = C[static_cast<std::size_t>(i) * ldc + j];
       if (v != pad_sentinel) {
         return ::testing::AssertionFailure()
                << what << ", seed " << aisys::testing::test_seed() << ": wrote C(" << i << ", "
-               << j << ") = " << v << " outside the N columns (ldc padding must stay untouched)"
+               << j << ") = " << v
+               << (i == c.M ? " past the M rows (the row after C must stay untouched)"
+                            : " outside the N columns (ldc padding must stay untouched)")
                << "\n  rerun: " << aisys::testing::rerun_command();
       }
     }
   }
-  return aisys::testing::close_frobenius(what, {c.M, c.N, ldc}, C.data(), expected.data(),
-                                         tolerance);
+  return aisys::testing::close_frobenius(what, {c.M, c.N, ldc}, C, expected.data(), tolerance);
 }
 
 inline ::testing::AssertionResult check_gemm(const char* name, SgemmFn fn, const GemmCase& c,

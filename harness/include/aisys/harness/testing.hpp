@@ -37,8 +37,9 @@ struct MatrixShape {
 };
 
 // Relative Frobenius error ||got - expected||_F / max(||expected||_F, tiny) over the rows x cols
-// window, with the first element whose absolute error exceeds tolerance * max(|expected|_max, 1)
-// reported on failure. A non-finite value in `got` always fails. `what` names the case ("sgemm_naive
+// window at most `tolerance`, and no element's absolute error above 4 * tolerance *
+// max(|expected|_max, 1) (the first such element is named). A non-finite value in `got` always
+// fails. `what` names the case ("sgemm_naive
 // M=7 N=13 K=5 alpha=1 beta=0").
 ::testing::AssertionResult close_frobenius(const std::string& what, MatrixShape shape,
                                            const float* got, const double* expected,

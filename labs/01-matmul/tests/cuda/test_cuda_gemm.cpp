@@ -6,6 +6,8 @@
 // (set by the grader under compute-sanitizer) drops the large cases.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <vector>
 
@@ -25,23 +27,29 @@ bool small_sizes_only() {
   return v != nullptr && *v != '\0' && std::string(v) != "0";
 }
 
-// Copies host arrays (leading dimensions included) to the device as T, runs, copies C back.
+// Copies host arrays (leading dimensions, the spare elements and C's sentinel row included) to
+// the device as T, at the case's offset from cudaMalloc's aligned start (so a stage's 16-byte
+// paths meet misaligned pointers), runs, copies C back.
 template <class T, class Launch>
 void run_on_device(const GemmCase& c, const float* A, int lda, const float* B, int ldb, float* C,
                    int ldc, Launch launch) {
-  const std::size_t na = static_cast<std::size_t>(c.M) * lda + 1;
-  const std::size_t nb = static_cast<std::size_t>(c.K) * ldb + 1;
-  const std::size_t nc = static_cast<std::size_t>(c.M) * ldc + 1;
-  std::vector<T> a(na), b(nb);
-  for (std::size_t i = 0; i < na; ++i) a[i] = static_cast<T>(A[i]);
-  for (std::size_t i = 0; i < nb; ++i) b[i] = static_cast<T>(B[i]);
+  const std::size_t off = static_cast<std::size_t>(c.offset);
+  const std::size_t na = aisys::lab01::testing::a_elements(c, lda);
+  const std::size_t nb = aisys::lab01::testing::b_elements(c, ldb);
+  const std::size_t nc = aisys::lab01::testing::c_elements(c, ldc);
+  std::vector<T> a(off + na), b(off + nb);
+  std::vector<float> cc(off + nc);
+  for (std::size_t i = 0; i < na; ++i) a[off + i] = static_cast<T>(A[i]);
+  for (std::size_t i = 0; i < nb; ++i) b[off + i] = static_cast<T>(B[i]);
+  std::copy(C, C + nc, cc.begin() + static_cast<std::ptrdiff_t>(off));
   aisys::cuda::DeviceBuffer<T> da{std::span<const T>(a)};
   aisys::cuda::DeviceBuffer<T> db{std::span<const T>(b)};
-  aisys::cuda::DeviceBuffer<float> dc{std::span<const float>(C, nc)};
+  aisys::cuda::DeviceBuffer<float> dc{std::span<const float>(cc)};
   aisys::cuda::Stream stream;
-  launch(da.data(), db.data(), dc.data(), stream.get());
+  launch(da.data() + off, db.data() + off, dc.data() + off, stream.get());
   stream.synchronize();
-  dc.copy_to_host(std::span<float>(C, nc));
+  dc.copy_to_host(std::span<float>(cc));
+  std::copy(cc.begin() + static_cast<std::ptrdiff_t>(off), cc.end(), C);
 }
 
 ::testing::AssertionResult check_sgemm(const char* name, CudaSgemmFn fn, const GemmCase& c,
@@ -101,7 +109,14 @@ std::vector<GemmCase> cuda_cases() {
                            // ldb 260, ldc 264), a K tail (250) inside full tiles, full and edge
                            // tiles in one launch (200 x 300), rows padded by 8 for the FP16 loads.
                            {256, 256, 250, 1.0f, 0.5f, 2, 4, 8},  {200, 300, 160, 1.0f, 0.5f, 4, 4, 4},
-                           {130, 200, 96, 1.0f, 0.5f, 8, 8, 3}};
+                           {130, 200, 96, 1.0f, 0.5f, 8, 8, 3},
+                           // The 16-byte FP16 loads with K and N ending inside a chunk (lda = ldb
+                           // = 80, multiples of 8; K = 77, N = 75).
+                           {70, 75, 77, 1.0f, 0.5f, 3, 5, 1},
+                           // Misaligned A, B and C (one and three elements past an aligned start)
+                           // with leading dimensions that would allow the vector paths: they
+                           // must fall back, not fault or misread.
+                           {128, 128, 128, 1.0f, 0.5f, 0, 0, 0, 1}, {200, 136, 96, 1.0f, 0.0f, 8, 8, 8, 3}};
   cases.insert(cases.end(), std::begin(more), std::end(more));
   if (!small_sizes_only()) {
     cases.push_back({1024, 1024, 1024, 1.0f, 0.0f});
