@@ -114,14 +114,23 @@ Storage::Storage(std::size_t bytes, Device device, bool zeroed) : bytes_(bytes),
         device_blocks().drain(device.index, [](void* p) { cudaFree(p); });
         e = cudaMalloc(&data_, alloc);
       }
+      if (e != cudaSuccess) data_ = nullptr;  // nothing to give back
     }
   }
   // Device blocks are always zeroed, `zeroed` or not, as before they were cached (an asynchronous
   // memset on the stream every user shares, so it is ordered after a cached block's last use).
   if (e == cudaSuccess) e = cudaMemset(data_, 0, alloc);
   if (e != cudaSuccess) {
-    throw LibraryError("tensor: cannot allocate " + std::to_string(bytes) + " bytes on " + to_string(device) + ": " +
-                       cudaGetErrorString(e));
+    if (data_ != nullptr) (void)cudaFree(data_);  // a block obtained, then the memset failed
+    data_ = nullptr;
+    if (e == cudaErrorMemoryAllocation) {
+      throw LibraryError("tensor: cannot allocate " + std::to_string(bytes) + " bytes on " + to_string(device) + ": " +
+                         cudaGetErrorString(e));
+    }
+    // Any other error is most likely an earlier kernel's fault, which CUDA reports at a later call.
+    throw LibraryError("tensor: a CUDA error while allocating " + std::to_string(bytes) + " bytes on " +
+                       to_string(device) + " (most likely from an earlier kernel or call: CUDA reports a fault at a "
+                       "later call): " + cudaGetErrorString(e));
   }
 #else
   throw InvalidArgument("tensor: " + to_string(device) + " requested, but this build has no CUDA (built without CUDA)");

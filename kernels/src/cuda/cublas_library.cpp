@@ -55,12 +55,19 @@ CublasLibrary open_cublas_library(const std::vector<std::string>& candidates) {
     }
     CublasLibrary library;
     library.path = candidate;
-    resolve(handle, candidate, "cublasCreate_v2", library.create);
-    resolve(handle, candidate, "cublasDestroy_v2", library.destroy);
-    resolve(handle, candidate, "cublasSgemmStridedBatched", library.sgemm_strided_batched);
-    resolve(handle, candidate, "cublasDgemmStridedBatched", library.dgemm_strided_batched);
-    resolve(handle, candidate, "cublasGetStatusName", library.status_name);
-    resolve(handle, candidate, "cublasGetStatusString", library.status_string);
+    try {
+      resolve(handle, candidate, "cublasCreate_v2", library.create);
+      resolve(handle, candidate, "cublasDestroy_v2", library.destroy);
+      resolve(handle, candidate, "cublasSgemmStridedBatched", library.sgemm_strided_batched);
+      resolve(handle, candidate, "cublasDgemmStridedBatched", library.dgemm_strided_batched);
+      resolve(handle, candidate, "cublasGetStatusName", library.status_name);
+      resolve(handle, candidate, "cublasGetStatusString", library.status_string);
+    } catch (const LibraryError& e) {
+      // Not the cuBLAS wanted (another library, an older cuBLAS): close it, try the next one.
+      dlclose(handle);
+      tried += "\n  " + std::string(e.what());
+      continue;
+    }
     return library;
   }
   throw LibraryError("cuBLAS could not be opened; tried:" + (tried.empty() ? std::string(" nothing") : tried) +

@@ -9,6 +9,7 @@
 #include <cuda_runtime.h>
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "aisys/kernels/cuda/check.hpp"
@@ -337,6 +338,14 @@ Tensor reduce(const Tensor& a, const std::vector<char>& reduced, bool max, bool 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in, const Shape& batch) {
   set_device(a_in);
   const long long m = a_in.size(-2), k = a_in.size(-1), n = b_in.size(-1);
+  // cuBLAS takes sizes and the batch count as int.
+  const long long dims[] = {m, k, n, static_cast<long long>(numel(batch))};
+  for (const long long v : dims) {
+    if (v > std::numeric_limits<int>::max()) {
+      throw InvalidArgument("matmul on CUDA: a size or batch count of " + std::to_string(v) +
+                            " exceeds cuBLAS's int (" + std::to_string(std::numeric_limits<int>::max()) + ")");
+    }
+  }
   Shape af = batch, bf = batch, of = batch;
   af.insert(af.end(), {m, k});
   bf.insert(bf.end(), {k, n});

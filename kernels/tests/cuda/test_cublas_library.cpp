@@ -73,4 +73,12 @@ TEST(CublasLibrary, ALibraryThatIsNotCublasIsRefusedNamingTheSymbol) {
   }
 }
 
+TEST(CublasLibrary, ACandidateThatIsNotCublasIsPassedOverForTheNext) {
+  const auto candidates = aisys::cuda::cublas_library_candidates();
+  const aisys::cuda::CublasLibrary library = aisys::cuda::open_cublas_library({"libz.so.1", candidates[0]});
+  EXPECT_EQ(library.path, candidates[0]);
+  ASSERT_NE(library.status_name, nullptr);
+  EXPECT_STREQ(library.status_name(CUBLAS_STATUS_INVALID_VALUE), "CUBLAS_STATUS_INVALID_VALUE");
+}
+
 }  // namespace

@@ -121,6 +121,8 @@ class DeviceBuffer {
 
   // Synchronous copies of the whole buffer; host.size() must equal size(). The data is in place
   // for work on any stream when copy_from_host returns (it waits for the DMA, not only the staging).
+  // copy_to_host is ordered after work on the legacy default stream only: synchronize a Stream
+  // (non-blocking) that writes the buffer before copying it out.
   void copy_from_host(std::span<const T> host) {
     detail::check_same_size(size_, host.size(), "copy_from_host");
     detail::copy_host_to_device(data_, host.data(), size_bytes(), nullptr, false);
@@ -140,9 +142,12 @@ class DeviceBuffer {
     detail::copy_device_to_host(host.data(), data_, size_bytes(), stream.get(), true);
   }
 
-  // All bytes zero (cudaMemset; synchronous with respect to the host).
+  // All bytes zero when it returns, for work on any stream (cudaMemset is queued on the legacy
+  // default stream, which a non-blocking Stream is not ordered after: wait for it).
   void zero() {
-    if (size_ != 0) AISYS_CUDA_CHECK(cudaMemset(data_, 0, size_bytes()));
+    if (size_ == 0) return;
+    AISYS_CUDA_CHECK(cudaMemset(data_, 0, size_bytes()));
+    AISYS_CUDA_CHECK(cudaStreamSynchronize(nullptr));
   }
 
  private:
