@@ -406,12 +406,20 @@ int cmd_bench(const BenchArgs& a) {
 }
 
 int cmd_report(const ReportArgs& a) {
-  if (!*config::kPython) {
-    throw GradingError("no Python that can import matplotlib was found at configure time: apt install python3-matplotlib, then reconfigure");
-  }
+  // Bad input is named first, whatever else is missing (the report script checks the schema).
   std::vector<std::string> files = a.results;
   for (const auto& f : files) {
     if (!fs::is_regular_file(f)) throw GradingError("--results " + f + ": no such file");
+    std::ifstream in(f);
+    try {
+      const nlohmann::json parsed = nlohmann::json::parse(in);
+      (void)parsed;
+    } catch (const nlohmann::json::exception& e) {
+      throw GradingError("--results " + f + ": not valid JSON (" + e.what() + ")");
+    }
+  }
+  if (!*config::kPython) {
+    throw GradingError("no Python that can import matplotlib was found at configure time: apt install python3-matplotlib, then reconfigure");
   }
   if (files.empty()) {
     for (const auto& lab : lab_dirs()) {

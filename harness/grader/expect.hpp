@@ -9,13 +9,17 @@
 //                                             // CUDA build come off it
 //    "disallowed_symbol": "cblas_sgemm",      // optional: a disallowed symbol named in the grade
 //    "compile_failure": "cpu/1_naive.cpp",    // optional: a file that must be reported as failing
-//    "timeout_s": 60}                         // optional: the per-part timeout CI grades this
+//    "timeout_s": 60,                         // optional: the per-part timeout CI grades this
 //                                             // variant with (harness/tests/grade_wrong.cmake;
 //                                             // 20 s otherwise)
+//    "needs": "openblas"}                     // optional: a wrong variant that only makes sense
+//                                             // where the build has this library (it calls it):
+//                                             // not registered as a test elsewhere
 // EXPECT is exact points (a number), a status string ("measured": the part ran and recorded a
 // ratio and spread, points not asserted; "skipped"; "not implemented"; ...), or an object
 // {"points": N, "status": "...", "message": "substring"}. A part with cpu_features that this CPU
-// lacks, or a CUDA part in a build without CUDA, is accepted as skipped whatever is expected.
+// lacks, a CUDA part in a build without CUDA, or a performance part whose baseline library the
+// build lacks (baseline_not_built_reason()), is accepted as skipped whatever is expected.
 #pragma once
 
 #include <string>

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "aisys/harness/context.hpp"
+#include "aisys/harness/conv_baselines.hpp"
 #include "aisys/kernels/cpu_features.hpp"
 #include "aisys/kernels/device.hpp"
 #include "config.hpp"
@@ -361,6 +362,17 @@ void run_performance(const Manifest& m, const Part& part, const Workspace& w, co
 
 }  // namespace
 
+std::string baseline_not_built_reason(const std::string& baseline) {
+  if (baseline == "openblas" && !config::kHaveOpenBlas) return "the OpenBLAS baseline is not built here";
+  if (baseline == "onednn" && !aisys::baselines::have_onednn()) return "the oneDNN baseline is not built here";
+  return "";
+}
+
+bool skipped_for_this_build(const PartResult& p) {
+  return p.status == "skipped" && p.message.rfind("the ", 0) == 0 &&
+         p.message.find(" baseline is not built here") != std::string::npos;
+}
+
 void require_lab_in_this_build(const Manifest& m) {
   if (std::find(m.needs.begin(), m.needs.end(), "mpi") != m.needs.end() && !*config::kMpiexec) {
     throw GradingError("lab " + m.id + " needs MPI, which this build lacks, so it is not built: install "
@@ -460,9 +472,9 @@ GradeResult grade(const GradeOptions& o) {
       } else if (!result.disallowed_symbols.empty()) {
         pr.status = "zeroed";
         pr.message = "disallowed symbol " + result.disallowed_symbols.front() + " (performance parts score 0)";
-      } else if (part->baseline == "openblas" && !config::kHaveOpenBlas) {
+      } else if (const std::string why = baseline_not_built_reason(part->baseline); !why.empty()) {
         pr.status = "skipped";
-        pr.message = "the OpenBLAS baseline is not built here";
+        pr.message = why;
       } else {
         run_performance(m, *part, w, o, pr);
       }

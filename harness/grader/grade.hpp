@@ -77,6 +77,12 @@ class GradingError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Why a performance part cannot be measured in this build, its baseline library not being built
+// ("the OpenBLAS baseline is not built here"), or "" when it can. The part is then skipped with
+// that message, which skipped_for_this_build() recognises.
+std::string baseline_not_built_reason(const std::string& baseline);
+bool skipped_for_this_build(const PartResult& part);
+
 // Throws GradingError, naming what is missing, when this build does not build the lab at all (a
 // lab that needs MPI in a build without it): before anything asks the build for its targets.
 void require_lab_in_this_build(const Manifest& m);

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "config.hpp"
 #include "expect.hpp"
 #include "grade.hpp"
 #include "manifest.hpp"
@@ -241,6 +242,31 @@ TEST(Expectations, TotalsLeaveOutPartsThisCpuCannotGrade) {
   const auto problems = g::check_expectations(m, r, wrong, false);
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_NE(problems[0].find("cannot grade"), std::string::npos) << problems[0];
+}
+
+// A build without a performance part's baseline library (a GPU build without OpenBLAS or oneDNN)
+// skips the part naming the library; an expected "measured" accepts that, and nothing else.
+TEST(Expectations, APerformancePartWhoseBaselineIsNotBuiltIsAcceptedAsSkipped) {
+  auto r = sample_result();  // a: 5 points, a-speed measured, gpu skipped
+  auto m = g::parse_manifest(minimal_manifest(), "lab.json");
+  m.parts.push_back(m.parts[0]);
+  m.parts.back().name = "gpu";
+  for (auto& p : r.parts) {
+    if (p.name != "a-speed") continue;
+    p.status = "skipped";
+    p.points = 0;
+    p.message = "the OpenBLAS baseline is not built here";
+    p.ratio.reset();
+    p.spread.reset();
+  }
+  const auto want = nlohmann::json::parse(R"({"no_gpu": {"a": 5, "a-speed": "measured", "gpu": "skipped"}})");
+  EXPECT_TRUE(g::check_expectations(m, r, want, false).empty());
+  EXPECT_EQ(g::baseline_not_built_reason("openblas").empty(), g::config::kHaveOpenBlas);
+  EXPECT_EQ(g::baseline_not_built_reason("no-such-library"), "");
+  for (auto& p : r.parts) {
+    if (p.name == "a-speed") p.message = "the benchmark crashed";
+  }
+  EXPECT_FALSE(g::check_expectations(m, r, want, false).empty()) << "any skip accepted as measured";
 }
 
 // The compute-sanitizer pass of GPU parts, with a stand-in sanitizer (the real one needs a GPU):
