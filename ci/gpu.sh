@@ -10,6 +10,9 @@
 #              their lib/ folders go on LD_LIBRARY_PATH for the tests and benchmarks too)
 #   build      cmake --build
 #   test       ctest -L gpu (JUnit in DIR/ctest-gpu.xml)
+#   grade      ctest -L grading: the autograder on every lab's reference, skeleton and wrong
+#              submissions against their expected scores, which with a GPU are the "gpu" sets
+#              (GPU parts run and scored; JUnit in DIR/ctest-grading.xml)
 #   sanitize   compute-sanitizer memcheck, racecheck, synccheck over every GPU test binary
 #              (AISYS_SMALL_SIZES=1; AISYS_NO_DEVICE_CACHE=1, so memcheck sees every cudaFree),
 #              one log each: DIR/sanitizer-<tool>-<binary>.log
@@ -31,7 +34,7 @@
 #   --quick        short benchmark runs (a smoke test, not a measurement)
 #   --bench-filter REGEX  benchmark only the cases matching REGEX, e.g. '^(cuda|conv-gpu)/' for the
 #                  GPU cases alone where device time is short (the CPU cases belong to CPU runs)
-#   --steps LIST   comma-separated subset of: configure,build,test,sanitize,bench,hooks
+#   --steps LIST   comma-separated subset of: configure,build,test,grade,sanitize,bench,hooks
 #                  (default: all; the context is always recorded). Lets a machine with a per-command
 #                  time limit run the build and the checks as separate calls on the same build folder.
 # Environment: AISYS_SANITIZER_TIMEOUT (seconds per compute-sanitizer run, default 1800).
@@ -39,7 +42,7 @@
 # shellcheck disable=SC2317  # the step functions are called indirectly, through run_step
 set -uo pipefail
 
-readonly ALL_STEPS="configure,build,test,sanitize,bench,hooks"
+readonly ALL_STEPS="configure,build,test,grade,sanitize,bench,hooks"
 
 usage() {
   cat <<'EOF'
@@ -51,7 +54,7 @@ usage: ci/gpu.sh --deps PREFIX --out DIR [--build DIR] [--cuda-architectures LIS
   --cuda-architectures LIST  CUDA architectures to compile for (default: native; e.g. 90 without a GPU)
   --quick        short benchmark runs (smoke test, not a measurement)
   --bench-filter REGEX  benchmark only matching cases (e.g. '^(cuda|conv-gpu)/': the GPU cases)
-  --steps LIST   comma-separated subset of configure,build,test,sanitize,bench,hooks (default: all)
+  --steps LIST   comma-separated subset of configure,build,test,grade,sanitize,bench,hooks (default: all)
 EOF
 }
 
@@ -151,6 +154,12 @@ vendor_root() {
 }
 vendor_root cudnn cudnn.h
 vendor_root nccl nccl.h
+
+# Lab 02's data set, when the prefix carries it (make-deps-prefix.sh --with-fashion-mnist) and the
+# environment names none.
+if [[ -z "${AISYS_FASHION_MNIST_DIR:-}" && -d "$DEPS/share/datasets/fashion-mnist" ]]; then
+  export AISYS_FASHION_MNIST_DIR="$DEPS/share/datasets/fashion-mnist"
+fi
 
 # --- step bookkeeping ---------------------------------------------------------------------------
 declare -a RESULTS=()
@@ -263,6 +272,7 @@ record_context() {
     printf '  "nccl_from": %s,\n' "$(json_str "${VENDOR_FROM[nccl]}")"
     printf '  "cuda_architectures": %s,\n' "$(json_str "$CUDA_ARCHITECTURES")"
     printf '  "ld_library_path": %s,\n' "$(json_str "${LD_LIBRARY_PATH:-}")"
+    printf '  "fashion_mnist_dir": %s,\n' "$(json_str "${AISYS_FASHION_MNIST_DIR:-}")"
     printf '  "build_dir": %s,\n' "$(json_str "$BUILD")"
     printf '  "quick": %s\n}\n' "$([[ $QUICK -eq 1 ]] && echo true || echo false)"
   } >"$OUT/context.json.tmp" && mv "$OUT/context.json.tmp" "$OUT/context.json"
@@ -289,6 +299,12 @@ do_test() {
   echo "GPU tests registered: ${n:-?}"
   # No test labelled gpu in a CUDA build means CUDA was not compiled in: an error, not a pass.
   ctest --test-dir "$BUILD" -L gpu --no-tests=error --output-on-failure --output-junit "$OUT/ctest-gpu.xml"
+}
+
+# The grading tests run one after another: each grades under the machine-wide benchmark lock, and
+# a performance part's time should not share the GPU with another grading.
+do_grade() {
+  ctest --test-dir "$BUILD" -L grading --no-tests=error --output-on-failure --output-junit "$OUT/ctest-grading.xml"
 }
 
 # The executables behind the CTest tests labelled gpu (first word of each test command that is an
@@ -392,9 +408,10 @@ run_step context record_context
 if wanted configure; then run_step configure do_configure; else skip_step configure "not in --steps"; fi
 if wanted build; then run_step build do_build; else skip_step build "not in --steps"; fi
 if [[ ! -f "$BUILD/build.ninja" ]]; then
-  for s in test sanitize bench; do wanted "$s" && skip_step "$s" "no configured build in $BUILD"; done
+  for s in test grade sanitize bench; do wanted "$s" && skip_step "$s" "no configured build in $BUILD"; done
 else
   if wanted test; then run_step test do_test; fi
+  if wanted grade; then run_step grade do_grade; fi
   if wanted sanitize; then run_step sanitize do_sanitize; fi
   if wanted bench; then run_step bench do_bench; fi
 fi

@@ -9,33 +9,39 @@
 #                             image has libz.so.1 for its own programs but seldom the headers)
 #   OpenBLAS (--with-openblas only): libopenblas.so.0, cblas headers, its Fortran runtime and a
 #                             relocatable OpenBLASConfig.cmake (Debian's holds absolute paths)
+#   Fashion-MNIST (--with-fashion-mnist only): dataset-fashion-mnist's four files (30 MiB) in
+#                             share/datasets/fashion-mnist, which ci/gpu.sh points
+#                             AISYS_FASHION_MNIST_DIR at (lab 02's training tests and gradings)
 # Files keep their place relative to /usr (include/, lib/<multiarch>/, share/cmake/), so the
 # packages' own CMake files, which locate everything relative to themselves, work unchanged. Symbolic
 # links are copied as files (a carried folder may drop links). Every copied CMake file is checked for
 # absolute /usr paths, and a throwaway project then finds all of them from OUT_DIR alone,
 # builds and runs (system package paths switched off), once more without the multiarch search path.
 #
-# Usage: ci/make-deps-prefix.sh [--with-openblas] [--no-verify] OUT_DIR
+# Usage: ci/make-deps-prefix.sh [--with-openblas] [--with-fashion-mnist] [--no-verify] OUT_DIR
 #   OUT_DIR must not exist or be empty. The total size is printed; carried files are capped at
 #   64 MiB, and OpenBLAS alone takes about 40 MiB, so leave it out unless the CPU baselines are wanted.
 set -euo pipefail
 
 usage() {
   cat <<'EOF'
-usage: ci/make-deps-prefix.sh [--with-openblas] [--no-verify] OUT_DIR
+usage: ci/make-deps-prefix.sh [--with-openblas] [--with-fashion-mnist] [--no-verify] OUT_DIR
   Copies GoogleTest, Google Benchmark, nlohmann_json, CLI11 (headers, libraries, CMake configs) and zlib
   from the installed Debian packages into OUT_DIR, a relocatable prefix for ci/gpu.sh --deps.
   --with-openblas  also copy OpenBLAS (library, cblas headers, Fortran runtime, CMake config): ~40 MiB
+  --with-fashion-mnist  also copy the Fashion-MNIST files (lab 02's data set): 30 MiB
   --no-verify      skip the check that a throwaway CMake project finds everything in OUT_DIR
 EOF
 }
 
 WITH_OPENBLAS=0
+WITH_FASHION_MNIST=0
 VERIFY=1
 OUT=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --with-openblas) WITH_OPENBLAS=1; shift ;;
+    --with-fashion-mnist) WITH_FASHION_MNIST=1; shift ;;
     --no-verify) VERIFY=0; shift ;;
     -h|--help) usage; exit 0 ;;
     -*) echo "make-deps-prefix: unknown option '$1'" >&2; usage >&2; exit 2 ;;
@@ -148,6 +154,17 @@ unset(_openblas_prefix)
 EOF
   cp -L "$(dirname "$sys_cfg")/OpenBLASConfigVersion.cmake" "$OUT/lib/$arch/cmake/openblas/"
   echo "make-deps-prefix: OpenBLAS $version ($flavour) copied"
+fi
+
+# --- Fashion-MNIST (optional) -------------------------------------------------------------------
+if [[ $WITH_FASHION_MNIST -eq 1 ]]; then
+  data=/usr/share/datasets/fashion-mnist
+  for f in train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz; do
+    [[ -f "$data/$f" ]] || { echo "make-deps-prefix: no $data/$f: install dataset-fashion-mnist (ci/install-deps.sh does it)" >&2; exit 1; }
+    mkdir -p "$OUT/share/datasets/fashion-mnist"
+    cp -L --preserve=mode,timestamps "$data/$f" "$OUT/share/datasets/fashion-mnist/$f"
+  done
+  echo "make-deps-prefix: Fashion-MNIST copied (share/datasets/fashion-mnist)"
 fi
 
 # --- forwarders: a CMake whose compiler reports no multiarch never searches lib/<multiarch>/cmake,
