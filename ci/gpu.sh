@@ -10,9 +10,10 @@
 #              their lib/ folders go on LD_LIBRARY_PATH for the tests and benchmarks too)
 #   build      cmake --build
 #   test       ctest -L gpu (JUnit in DIR/ctest-gpu.xml)
-#   grade      ctest -L grading: the autograder on every lab's reference, skeleton and wrong
-#              submissions against their expected scores, which with a GPU are the "gpu" sets
-#              (GPU parts run and scored; JUnit in DIR/ctest-grading.xml)
+#   grade      ctest -L gpu_grading: the autograder on the reference, skeleton and wrong
+#              submissions of every lab with GPU parts, against their expected scores, which with
+#              a GPU are the "gpu" sets (GPU parts run and scored; JUnit in DIR/ctest-grading.xml;
+#              --grade-filter REGEX keeps the matching CTest names, e.g. '^lab01\.')
 #   sanitize   compute-sanitizer memcheck, racecheck, synccheck over every GPU test binary
 #              (AISYS_SMALL_SIZES=1; AISYS_NO_DEVICE_CACHE=1, so memcheck sees every cudaFree),
 #              one log each: DIR/sanitizer-<tool>-<binary>.log
@@ -25,7 +26,7 @@
 # The script never changes clocks, power limits, MIG or compute mode and never resets the GPU.
 #
 # Usage: ci/gpu.sh --deps PREFIX --out DIR [--build DIR] [--cuda-architectures LIST] [--quick]
-#                  [--steps LIST] [--bench-filter REGEX]
+#                  [--steps LIST] [--bench-filter REGEX] [--grade-filter REGEX]
 #   --deps PREFIX  dependency prefix (from ci/make-deps-prefix.sh)
 #   --out DIR      where logs, context.json, JUnit XML and results JSON go (created)
 #   --build DIR    build folder (default: build/gpu)
@@ -34,6 +35,7 @@
 #   --quick        short benchmark runs (a smoke test, not a measurement)
 #   --bench-filter REGEX  benchmark only the cases matching REGEX, e.g. '^(cuda|conv-gpu)/' for the
 #                  GPU cases alone where device time is short (the CPU cases belong to CPU runs)
+#   --grade-filter REGEX  grade step: only the gradings whose CTest name matches (ctest -R)
 #   --steps LIST   comma-separated subset of: configure,build,test,grade,sanitize,bench,hooks
 #                  (default: all; the context is always recorded). Lets a machine with a per-command
 #                  time limit run the build and the checks as separate calls on the same build folder.
@@ -47,13 +49,14 @@ readonly ALL_STEPS="configure,build,test,grade,sanitize,bench,hooks"
 usage() {
   cat <<'EOF'
 usage: ci/gpu.sh --deps PREFIX --out DIR [--build DIR] [--cuda-architectures LIST] [--quick]
-                 [--steps LIST] [--bench-filter REGEX]
+                 [--steps LIST] [--bench-filter REGEX] [--grade-filter REGEX]
   --deps PREFIX  dependency prefix made by ci/make-deps-prefix.sh (GTest, benchmark, nlohmann_json, CLI11, zlib)
   --out DIR      output folder: context.json, step logs, ctest-gpu.xml, sanitizer logs, results-<lab>.json
   --build DIR    build folder (default: build/gpu)
   --cuda-architectures LIST  CUDA architectures to compile for (default: native; e.g. 90 without a GPU)
   --quick        short benchmark runs (smoke test, not a measurement)
   --bench-filter REGEX  benchmark only matching cases (e.g. '^(cuda|conv-gpu)/': the GPU cases)
+  --grade-filter REGEX  grade only the gradings whose CTest name matches (e.g. '^lab01\.')
   --steps LIST   comma-separated subset of configure,build,test,grade,sanitize,bench,hooks (default: all)
 EOF
 }
@@ -70,6 +73,7 @@ BUILD=""
 CUDA_ARCHITECTURES="native"
 QUICK=0
 BENCH_FILTER=""
+GRADE_FILTER=""
 STEPS="$ALL_STEPS"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -81,6 +85,7 @@ while [[ $# -gt 0 ]]; do
     --steps) [[ $# -ge 2 && -n "$2" ]] || die_usage "--steps needs a list"; STEPS="$2"; shift 2 ;;
     --quick) QUICK=1; shift ;;
     --bench-filter) [[ $# -ge 2 && -n "$2" ]] || die_usage "--bench-filter needs a regular expression"; BENCH_FILTER="$2"; shift 2 ;;
+    --grade-filter) [[ $# -ge 2 && -n "$2" ]] || die_usage "--grade-filter needs a regular expression"; GRADE_FILTER="$2"; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) die_usage "unknown argument '$1'" ;;
   esac
@@ -304,7 +309,10 @@ do_test() {
 # The grading tests run one after another: each grades under the machine-wide benchmark lock, and
 # a performance part's time should not share the GPU with another grading.
 do_grade() {
-  ctest --test-dir "$BUILD" -L grading --no-tests=error --output-on-failure --output-junit "$OUT/ctest-grading.xml"
+  local -a only=()
+  [[ -n "$GRADE_FILTER" ]] && only=(-R "$GRADE_FILTER")
+  ctest --test-dir "$BUILD" -L gpu_grading "${only[@]}" --no-tests=error --output-on-failure \
+    --output-junit "$OUT/ctest-grading.xml"
 }
 
 # The executables behind the CTest tests labelled gpu (first word of each test command that is an

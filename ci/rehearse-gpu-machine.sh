@@ -149,7 +149,7 @@ git ls-files -z -co --exclude-standard | while IFS= read -r -d '' f; do [[ -e "$
   tar --null -T - -cf - | tar -C "$work/src" -xf -
 echo "$(git rev-parse HEAD)$([[ -n "$(git status --porcelain --untracked-files=no)" ]] && echo ' (with uncommitted changes)')" \
   >"$work/src/COMMIT"
-ci/make-deps-prefix.sh --with-fashion-mnist "$work/src/.deps" | tail -n 2
+ci/make-deps-prefix.sh "$work/src/.deps" | tail -n 2
 
 # --- gpu.sh inside -------------------------------------------------------------------------------
 gpu_cmd=(ci/gpu.sh --deps .deps --out /work/out --build /work/build --cuda-architectures 90 --steps "$STEPS" "${GPU_ARGS[@]}")

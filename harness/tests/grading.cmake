@@ -28,13 +28,20 @@ foreach(lab_dir IN LISTS _labs)
   endif()
   set(ref "${PROJECT_SOURCE_DIR}/reference/${lab}")
   set(labels "cpu;grading;lab${id}")
+  # A lab with GPU parts: its gradings also carry gpu_grading, which ci/gpu.sh's grade step runs
+  # (with a GPU they are checked against the "gpu" expectation sets).
   # A lab that runs its tests on more than 4 MPI ranks (lab 05: up to 8) is graded with both cores
   # to itself: two such gradings side by side put 16 busy ranks on 2 cores and their per-part
   # timeouts fire. Up to 4 ranks (lab 06) shares the machine like any other grading.
   set(_procs 1)
+  set(_gpu_parts FALSE)
   string(JSON _n_parts LENGTH "${_manifest}" parts)
   math(EXPR _last_part "${_n_parts} - 1")
   foreach(_i RANGE ${_last_part})
+    string(JSON _device ERROR_VARIABLE _no_device GET "${_manifest}" parts ${_i} device)
+    if(NOT _no_device AND _device STREQUAL "gpu")
+      set(_gpu_parts TRUE)
+    endif()
     string(JSON _n_ranks ERROR_VARIABLE _no_ranks LENGTH "${_manifest}" parts ${_i} ranks)
     if(_no_ranks OR _n_ranks EQUAL 0)
       continue()
@@ -47,6 +54,9 @@ foreach(lab_dir IN LISTS _labs)
       endif()
     endforeach()
   endforeach()
+  if(_gpu_parts)
+    list(APPEND labels gpu_grading)
+  endif()
   if(EXISTS "${ref}/expected/skeleton.json")
     add_test(NAME lab${id}.grade.skeleton
              COMMAND ${_aisys} grade ${id} --timeout 60 --expect "${ref}/expected/skeleton.json")
