@@ -9,8 +9,8 @@
 #              the nvidia-cudnn / nvidia-nccl wheels of python3's environment (found at every call:
 #              their lib/ folders go on LD_LIBRARY_PATH for the tests and benchmarks too)
 #   build      cmake --build
-#   test       ctest -L gpu (JUnit in DIR/ctest-gpu.xml)
-#   grade      ctest -L gpu_grading: the autograder on the reference, skeleton and wrong
+#   test       ctest -L '^gpu$' (JUnit in DIR/ctest-gpu.xml)
+#   grade      ctest -L device_grading: the autograder on the reference, skeleton and wrong
 #              submissions of every lab with GPU parts, against their expected scores, which with
 #              a GPU are the "gpu" sets (GPU parts run and scored; JUnit in DIR/ctest-grading.xml;
 #              --grade-filter REGEX keeps the matching CTest names, e.g. '^lab01\.')
@@ -300,10 +300,10 @@ do_build() {
 
 do_test() {
   local n
-  n="$(ctest --test-dir "$BUILD" -L gpu -N 2>/dev/null | sed -n 's/^Total Tests: *//p')"
+  n="$(ctest --test-dir "$BUILD" -L '^gpu$' -N 2>/dev/null | sed -n 's/^Total Tests: *//p')"
   echo "GPU tests registered: ${n:-?}"
   # No test labelled gpu in a CUDA build means CUDA was not compiled in: an error, not a pass.
-  ctest --test-dir "$BUILD" -L gpu --no-tests=error --output-on-failure --output-junit "$OUT/ctest-gpu.xml"
+  ctest --test-dir "$BUILD" -L '^gpu$' --no-tests=error --output-on-failure --output-junit "$OUT/ctest-gpu.xml"
 }
 
 # The grading tests run one after another: each grades under the machine-wide benchmark lock, and
@@ -311,7 +311,7 @@ do_test() {
 do_grade() {
   local -a only=()
   [[ -n "$GRADE_FILTER" ]] && only=(-R "$GRADE_FILTER")
-  ctest --test-dir "$BUILD" -L gpu_grading "${only[@]}" --no-tests=error --output-on-failure \
+  ctest --test-dir "$BUILD" -L device_grading "${only[@]}" --no-tests=error --output-on-failure \
     --output-junit "$OUT/ctest-grading.xml"
 }
 
@@ -319,7 +319,7 @@ do_grade() {
 # executable under the build folder), plus any *_cuda_tests / lab*_cuda* binary found there.
 gpu_test_binaries() {
   {
-    ctest --test-dir "$BUILD" -L gpu -N -V 2>/dev/null |
+    ctest --test-dir "$BUILD" -L '^gpu$' -N -V 2>/dev/null |
       sed -n 's/^[0-9]*: Test command: *//p' | while IFS= read -r cmd; do
         local exe="${cmd%% *}"
         exe="${exe#\"}"

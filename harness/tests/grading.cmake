@@ -28,7 +28,7 @@ foreach(lab_dir IN LISTS _labs)
   endif()
   set(ref "${PROJECT_SOURCE_DIR}/reference/${lab}")
   set(labels "cpu;grading;lab${id}")
-  # A lab with GPU parts: its gradings also carry gpu_grading, which ci/gpu.sh's grade step runs
+  # A lab with GPU parts: its gradings also carry device_grading, which ci/gpu.sh's grade step runs
   # (with a GPU they are checked against the "gpu" expectation sets).
   # A lab that runs its tests on more than 4 MPI ranks (lab 05: up to 8) is graded with both cores
   # to itself: two such gradings side by side put 16 busy ranks on 2 cores and their per-part
@@ -55,7 +55,7 @@ foreach(lab_dir IN LISTS _labs)
     endforeach()
   endforeach()
   if(_gpu_parts)
-    list(APPEND labels gpu_grading)
+    list(APPEND labels device_grading)
   endif()
   if(EXISTS "${ref}/expected/skeleton.json")
     add_test(NAME lab${id}.grade.skeleton
