@@ -24,10 +24,10 @@ std::vector<std::string> check_expectations(const Manifest& m, const GradeResult
     const Part* mp = m.part(name);
     // What this machine or build cannot grade is accepted as skipped whatever is expected: a CPU
     // without the part's features, a build without CUDA or without the part's baseline library.
-    if (got->status == "skipped" && mp != nullptr &&
-        ((!mp->cpu_features.empty() && got->message.rfind("this CPU lacks", 0) == 0) ||
-         (mp->needs_cuda_build && got->message.rfind("this build has no CUDA", 0) == 0) ||
-         (mp->kind == "performance" && skipped_for_this_build(*got)))) {
+    const SkipCause cause = skip_cause(*got);
+    if (mp != nullptr && ((cause == SkipCause::kCpuLacksFeature && !mp->cpu_features.empty()) ||
+                          (cause == SkipCause::kNoCudaBuild && mp->needs_cuda_build) ||
+                          (cause == SkipCause::kBaselineNotBuilt && mp->kind == "performance"))) {
       if (want.is_number()) skipped_points += want.get<double>();
       if (want.is_object() && want.contains("points")) skipped_points += want["points"].get<double>();
       continue;

@@ -368,9 +368,19 @@ std::string baseline_not_built_reason(const std::string& baseline) {
   return "";
 }
 
-bool skipped_for_this_build(const PartResult& p) {
-  return p.status == "skipped" && p.message.rfind("the ", 0) == 0 &&
-         p.message.find(" baseline is not built here") != std::string::npos;
+namespace {
+constexpr const char* kCpuLacks = "this CPU lacks ";
+constexpr const char* kNoCudaBuild = "this build has no CUDA";
+}  // namespace
+
+SkipCause skip_cause(const PartResult& p) {
+  if (p.status != "skipped") return SkipCause::kNone;
+  if (p.message.rfind(kCpuLacks, 0) == 0) return SkipCause::kCpuLacksFeature;
+  if (p.message.rfind(kNoCudaBuild, 0) == 0) return SkipCause::kNoCudaBuild;
+  if (p.message.rfind("the ", 0) == 0 && p.message.find(" baseline is not built here") != std::string::npos) {
+    return SkipCause::kBaselineNotBuilt;
+  }
+  return SkipCause::kNone;
 }
 
 void require_lab_in_this_build(const Manifest& m) {
@@ -448,10 +458,10 @@ GradeResult grade(const GradeOptions& o) {
       pr.message = "no GPU here: " + aisys::gpu_unavailable_reason();
     } else if (part->needs_cuda_build && !config::kHaveCuda) {
       pr.status = "skipped";
-      pr.message = "this build has no CUDA (nvcc was not found when the platform was configured)";
+      pr.message = std::string(kNoCudaBuild) + " (nvcc was not found when the platform was configured)";
     } else if (!missing_feature.empty()) {
       pr.status = "skipped";
-      pr.message = "this CPU lacks " + missing_feature;
+      pr.message = kCpuLacks + missing_feature;
     } else if (part->kind == "correctness") {
       run_correctness(m, *part, w, o, result.seed, pr);
       if (pr.status == "passed" && !part->sanitizers.empty()) {
@@ -463,7 +473,7 @@ GradeResult grade(const GradeOptions& o) {
         const auto it = by_name.find(req);
         const bool ok = it != by_name.end() &&
                         (it->second.status == "passed" ||
-                         (it->second.status == "skipped" && it->second.message.rfind("this CPU lacks", 0) == 0));
+                         skip_cause(it->second) == SkipCause::kCpuLacksFeature);
         if (!ok) unmet += (unmet.empty() ? "" : ", ") + req + (it != by_name.end() ? " (" + it->second.status + ")" : "");
       }
       if (!unmet.empty()) {

@@ -79,9 +79,15 @@ class GradingError : public std::runtime_error {
 
 // Why a performance part cannot be measured in this build, its baseline library not being built
 // ("the OpenBLAS baseline is not built here"), or "" when it can. The part is then skipped with
-// that message, which skipped_for_this_build() recognises.
+// that message.
 std::string baseline_not_built_reason(const std::string& baseline);
-bool skipped_for_this_build(const PartResult& part);
+
+// Why a part was skipped for the machine's or the build's sake rather than the submission's, read
+// back from the message grade() wrote: a CPU without the part's features, a build without CUDA,
+// a build without the part's baseline library; kNone for anything else (not skipped, no GPU here,
+// every test skipping itself).
+enum class SkipCause { kNone, kCpuLacksFeature, kNoCudaBuild, kBaselineNotBuilt };
+SkipCause skip_cause(const PartResult& part);
 
 // Throws GradingError, naming what is missing, when this build does not build the lab at all (a
 // lab that needs MPI in a build without it): before anything asks the build for its targets.
