@@ -282,6 +282,9 @@ int cmd_grade(const GradeArgs& a) {
   if (fs::is_directory(reference_dir(lab) / "hidden_tests")) o.hidden_tests_dir = (reference_dir(lab) / "hidden_tests").string();
 
   if (!a.batch.empty()) {
+    if (a.format != "table" && a.format != "csv") {
+      throw GradingError("--batch writes CSV (one row per submission); --format " + a.format + " grades one submission");
+    }
     if (!fs::is_directory(a.batch)) throw GradingError("--batch " + a.batch + ": no such folder");
     std::vector<fs::path> subs;
     for (const auto& e : fs::directory_iterator(a.batch)) {
@@ -299,16 +302,20 @@ int cmd_grade(const GradeArgs& a) {
         const auto r = aisys::grader::grade(o);
         csv += aisys::grader::csv_row(m, r);
         std::fputs(aisys::grader::format_table(r).c_str(), stderr);  // the instructor sees why
-      } catch (const GradingError& e) {
-        // One submission that cannot be graded does not stop the batch; its row says why.
+      } catch (const std::exception& e) {
+        // One submission that cannot be graded (a GradingError, or a file it holds that cannot be
+        // read) does not stop the batch: its row's notes cell says why, in one line (the full
+        // message, with any build output, goes to stderr).
+        std::fprintf(stderr, "[batch] %s: grading error: %s\n", o.submission_name.c_str(), e.what());
         aisys::grader::GradeResult r;
         r.submission = o.submission_name;
         r.lab = m.id;
         r.version = m.version;
-        r.warnings.push_back(e.what());
         std::string row = aisys::grader::csv_row(m, r);
-        row.pop_back();
-        csv += row + "grading error: " + std::string(e.what()).substr(0, 200) + "\n";
+        row.resize(row.size() - std::string(",\n").size());  // its notes cell is empty: nothing was graded
+        std::string why = e.what();
+        why = why.substr(0, std::min(why.find('\n'), std::size_t{200}));
+        csv += row + "," + aisys::grader::csv_field("grading error: " + why) + "\n";
       }
     }
     if (a.out.empty()) std::fputs(csv.c_str(), stdout);
@@ -326,7 +333,11 @@ int cmd_grade(const GradeArgs& a) {
   else if (a.format == "junit") text = aisys::grader::format_junit(r);
   else if (a.format == "csv") text = aisys::grader::csv_header(m) + aisys::grader::csv_row(m, r);
   else text = r.to_json().dump(2) + "\n";
-  if (a.format != "table" || a.out.empty()) std::fputs(aisys::grader::format_table(r).c_str(), stdout);
+  // The table is for people; with --format X and no --out, stdout carries X alone (so that
+  // `aisys grade 01 --format gradescope > results.json` is valid JSON) and the table goes to stderr.
+  if (a.format == "table" && a.out.empty()) std::fputs(aisys::grader::format_table(r).c_str(), stdout);
+  else if (a.out.empty()) std::fputs(aisys::grader::format_table(r).c_str(), stderr);
+  else std::fputs(aisys::grader::format_table(r).c_str(), stdout);
   if (!a.out.empty()) {
     aisys::grader::write_file_atomically(a.out, text);
     std::printf("  wrote %s (%s)\n", a.out.c_str(), a.format.c_str());

@@ -36,16 +36,6 @@ std::string xml_escape(const std::string& in) {
   return out;
 }
 
-std::string csv_field(const std::string& in) {
-  if (in.find_first_of(",\"\n") == std::string::npos) return in;
-  std::string out = "\"";
-  for (char ch : in) {
-    if (ch == '"') out += "\"\"";
-    else out += ch;
-  }
-  return out + "\"";
-}
-
 std::string summary_notes(const GradeResult& r) {
   std::ostringstream notes;
   const char* sep = "";
@@ -61,6 +51,16 @@ std::string summary_notes(const GradeResult& r) {
 }
 
 }  // namespace
+
+std::string csv_field(const std::string& in) {
+  if (in.find_first_of(",\"\n") == std::string::npos) return in;
+  std::string out = "\"";
+  for (char ch : in) {
+    if (ch == '"') out += "\"\"";
+    else out += ch;
+  }
+  return out + "\"";
+}
 
 std::string format_table(const GradeResult& r) {
   std::ostringstream out;

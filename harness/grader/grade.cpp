@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -419,6 +420,16 @@ GradeResult grade(const GradeOptions& o) {
   std::fprintf(stderr, "[lab %s] grading %s (seed %llu)\n", m.id.c_str(), result.submission.c_str(),
                static_cast<unsigned long long>(result.seed));
   Workspace w = prepare_workspace(m, o, result);
+  // The tree goes when grading ends, by a throw too (a platform build failure in a batch would
+  // otherwise leave one tree per submission), unless --keep asked for it.
+  struct RemoveTree {
+    const std::string& root;
+    bool keep;
+    ~RemoveTree() {
+      std::error_code ec;
+      if (!keep) fs::remove_all(root, ec);
+    }
+  } remove_tree{w.root, o.keep_work};
   std::fprintf(stderr, "[lab %s] building in %s\n", m.id.c_str(), w.root.c_str());
   build_workspace(m, w, result, o.verbose);
 
@@ -445,6 +456,7 @@ GradeResult grade(const GradeOptions& o) {
     pr.device = part->device;
     pr.max_points = part->points;
     std::fprintf(stderr, "[lab %s] part %s...\n", m.id.c_str(), part->name.c_str());
+    const auto part_start = std::chrono::steady_clock::now();
     std::string missing_feature;
     for (const auto& f : part->cpu_features) {
       try {
@@ -489,17 +501,13 @@ GradeResult grade(const GradeOptions& o) {
         run_performance(m, *part, w, o, pr);
       }
     }
-    std::fprintf(stderr, "[lab %s] part %s: %s %.4g/%.4g  %s\n", m.id.c_str(), part->name.c_str(), pr.status.c_str(),
-                 pr.points, pr.max_points, pr.message.c_str());
+    pr.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - part_start).count();
+    std::fprintf(stderr, "[lab %s] part %s: %s %.4g/%.4g (%.1f s)  %s\n", m.id.c_str(), part->name.c_str(),
+                 pr.status.c_str(), pr.points, pr.max_points, pr.seconds, pr.message.c_str());
     by_name[pr.name] = pr;
   }
   for (const auto& p : m.parts) result.parts.push_back(by_name.at(p.name));
-  if (!o.keep_work) {
-    std::error_code ec;
-    fs::remove_all(w.root, ec);
-  } else {
-    result.warnings.push_back("work tree kept in " + w.root);
-  }
+  if (o.keep_work) result.warnings.push_back("work tree kept in " + w.root);
   return result;
 }
 

@@ -50,6 +50,7 @@ struct PartResult {
   std::string output;   // the test or benchmark output (tail)
   int tests_total = 0, tests_passed = 0;
   std::optional<double> ratio, spread;
+  double seconds = 0;  // wall time the grader spent on the part (shown in the progress lines)
   bool graded() const { return status != "skipped"; }
 };
 
@@ -118,6 +119,8 @@ std::string format_gradescope(const GradeResult& r);
 std::string format_junit(const GradeResult& r);
 std::string csv_header(const Manifest& m);
 std::string csv_row(const Manifest& m, const GradeResult& r);
+// One CSV cell: quoted (quotes doubled) when it holds a comma, a quote or a newline.
+std::string csv_field(const std::string& in);
 // Writes via a temporary file and rename, so a reader never sees half a file.
 void write_file_atomically(const std::string& path, const std::string& text);
 

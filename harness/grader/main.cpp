@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "gradescope", "junit", "csv", "json"}));
   g->add_option("--out", grade.out, "Write the formatted grade here (atomically)");
   g->add_option("--expect", grade.expect, "expected.json: exit 1 unless the grade matches it");
-  g->add_option("--timeout", grade.timeout_s, "Seconds per part (default: lab.json's timeout_s)");
+  g->add_option("--timeout", grade.timeout_s, "Seconds per part (default: lab.json's timeout_s)")
+      ->check(CLI::Range(1, 86400));
   g->add_option("--seed", grade.seed, "Seed for the tests' inputs (default: drawn and printed)");
   g->add_flag("--quick", grade.quick, "Fewer benchmark pairs (for CI smoke runs)");
   g->add_flag("--keep", grade.keep, "Keep the grading tree for inspection");

@@ -27,8 +27,10 @@ std::string tail(const std::string& s, std::size_t n = 6000) {
 // uploads such as Gradescope's) by its file name alone when that name is unique.
 std::optional<fs::path> find_in_submission(const fs::path& sub, const std::string& rel,
                                            const std::vector<fs::path>& all_files) {
+  // Only files the walk listed: it neither follows symbolic links nor lists them, so a link (to
+  // the reference's file on the grading machine, say) is never graded as the student's file.
   for (const auto& candidate : {sub / rel, sub / "skeleton" / rel}) {
-    if (fs::is_regular_file(candidate)) return candidate;
+    if (std::find(all_files.begin(), all_files.end(), candidate.lexically_normal()) != all_files.end()) return candidate;
   }
   const std::string base = fs::path(rel).filename().string();
   std::optional<fs::path> found;
@@ -69,10 +71,19 @@ Workspace prepare_workspace(const Manifest& m, const GradeOptions& o, GradeResul
   // change them and their objects are the ones the main build compiled (ccache hits).
   w.student_dir = (root / "student").string();
   std::vector<fs::path> all_files;
+  int links = 0;
   for (auto it = fs::recursive_directory_iterator(sub, fs::directory_options::skip_permission_denied);
        it != fs::recursive_directory_iterator(); ++it) {
-    if (it->is_regular_file()) all_files.push_back(it->path());
+    if (it->is_symlink()) {
+      if (++links <= 10) {
+        result.warnings.push_back("ignored symbolic link " + it->path().lexically_relative(sub).string() +
+                                  " (a submission's files must be regular files)");
+      }
+    } else if (it->is_regular_file()) {
+      all_files.push_back(it->path().lexically_normal());
+    }
   }
+  if (links > 10) result.warnings.push_back("ignored " + std::to_string(links - 10) + " more symbolic links");
   std::set<fs::path> used;
   for (const auto& rel : m.student_files) {
     const fs::path dst = root / "student" / rel;

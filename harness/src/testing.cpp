@@ -53,7 +53,9 @@ std::string rerun_command() {
   const char* impl = std::getenv("AISYS_IMPL");
   if (lab != nullptr && part != nullptr) {
     out << "aisys test " << lab << " --part " << part;
-    if (impl != nullptr && std::string(impl) != "skeleton") out << " --impl " << impl;
+    // Under `aisys grade` the files are a copy of the submission (impl "submission"): the student
+    // reruns on their own skeleton/, which `aisys test` builds by default.
+    if (impl != nullptr && std::string(impl) == "reference") out << " --impl reference";
     out << " --seed " << test_seed();
   } else {
     out << "AISYS_SEED=" << test_seed() << " <this test binary>";

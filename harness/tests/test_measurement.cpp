@@ -1,6 +1,6 @@
 // Unit tests of the measurement library: the oracle GEMM against a long-double computation and the
 // plain loop, the Freivalds check used on timed outputs (it must catch one wrong element), the
-// OpenBLAS baseline against the oracle, the tolerance, the results context, and the ceilings' roofline arithmetic.
+// OpenBLAS baseline against the oracle, the tolerance, the results context, the rerun line failures print, and the ceilings' roofline arithmetic.
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -243,6 +243,25 @@ TEST(Context, CommitFromACommitFileOutsideAGitTree) {
   std::ofstream(dir / "COMMIT") << "  0123456789ab (with uncommitted changes)\nsecond line\n";
   EXPECT_EQ(aisys::context::git_commit(dir.string()), "0123456789ab (with uncommitted changes) (COMMIT file)");
   fs::remove_all(dir);
+}
+
+// The rerun line a failure prints must be a command `aisys test` accepts: under `aisys grade` the
+// files are a copy of the submission (AISYS_IMPL=submission), which the student reruns as their
+// skeleton, so no --impl is printed; the reference's tests name --impl reference.
+TEST(RerunCommand, IsACommandTheCliAccepts) {
+  ::setenv("AISYS_LAB", "01", 1);
+  ::setenv("AISYS_PART", "cpu-naive", 1);
+  const std::string seed = " --seed " + std::to_string(t::test_seed());
+  ::setenv("AISYS_IMPL", "submission", 1);
+  EXPECT_EQ(t::rerun_command(), "aisys test 01 --part cpu-naive" + seed);
+  ::setenv("AISYS_IMPL", "skeleton", 1);
+  EXPECT_EQ(t::rerun_command(), "aisys test 01 --part cpu-naive" + seed);
+  ::setenv("AISYS_IMPL", "reference", 1);
+  EXPECT_EQ(t::rerun_command(), "aisys test 01 --part cpu-naive --impl reference" + seed);
+  ::unsetenv("AISYS_IMPL");
+  ::unsetenv("AISYS_PART");
+  ::unsetenv("AISYS_LAB");
+  EXPECT_NE(t::rerun_command().find("AISYS_SEED="), std::string::npos);
 }
 
 TEST(Context, DescribesTheMachine) {

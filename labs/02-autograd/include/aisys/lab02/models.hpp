@@ -107,7 +107,7 @@ struct TrainHistory {
 // unknown optimizer.
 TrainHistory train_classifier(Module& model, const kernels::FashionMnist& data, const TrainConfig& config);
 
-// ---- Given (src/models_support.cpp) --------------------------------------------------------------
+// ---- Given (src/support.cpp) ---------------------------------------------------------------------
 // Fraction of the first `count` images (all when count <= 0) whose arg-max logit is the label; the
 // model in evaluation mode, no graph recorded, batches of `batch_size`.
 double evaluate_accuracy(Module& model, const kernels::ImageDataset& data, int count = 0, int batch_size = 500);

@@ -25,7 +25,10 @@ using comm::DataType;
 // at most one element); p - 1 steps of reduce-scatter (send chunk (r - s) mod p to the next rank,
 // receive and add chunk (r - s - 1) mod p from the previous), then p - 1 steps of all-gather.
 // Each step sends and receives at once (sendrecv or isend/irecv), so no rank waits on a blocking
-// send. Bandwidth-optimal: each rank sends 2 (p - 1) / p of the data.
+// send. Bandwidth-optimal: each rank sends 2 (p - 1) / p of the data. Chunked and pipelined: each
+// step's chunk is expected to travel in segments (the reference: 256 KiB, one sendrecv each, into
+// one segment-sized scratch buffer), every rank making the same number of exchanges per step; only
+// the result is tested, the segment size only changes the speed.
 void ring_allreduce(Communicator& c, void* data, std::size_t count, DataType type);
 
 // Part 2 (skeleton/2_halving_doubling.cpp): recursive halving-doubling (Rabenseifner): a
