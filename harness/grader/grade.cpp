@@ -87,6 +87,20 @@ std::string first_line(const std::string& s) {
   return nl == std::string::npos ? s : s.substr(0, nl);
 }
 
+// The line of an MPI job's output that says which rank ended it and why: the MPI test main's own
+// ("[ aisys ] rank 1 of 2: <test> failed on this rank, ..."), else Open MPI's ("MPI_ABORT was
+// invoked on rank 1 ...", "process rank 1 ... exited on signal 11"), else the first line.
+std::string mpi_job_summary(const std::string& output) {
+  for (const char* marker : {"[ aisys ] rank ", "MPI_ABORT was invoked on rank ", "process rank "}) {
+    const auto at = output.find(marker);
+    if (at == std::string::npos) continue;
+    std::string line = first_line(output.substr(at));
+    if (line.rfind("[ aisys ] ", 0) == 0) line.erase(0, std::string("[ aisys ] ").size());
+    return line.size() > 300 ? line.substr(0, 300) + "..." : line;
+  }
+  return first_line(output);
+}
+
 // The first informative line of a GoogleTest failure: the "file:line" (or "unknown file") line
 // that GoogleTest puts first is dropped.
 std::string failure_summary(const std::string& failure) {
@@ -195,12 +209,13 @@ void run_correctness(const Manifest& m, const Part& part, const Workspace& w, co
     if (!r.started || (!have_report && r.exit_code != 0 && r.exit_code != 1)) {
       pr.status = "crashed";
       pr.message = "the test binary" + at + " ended with " + r.describe(ro.timeout_s);
-      if (np > 0) pr.message += ": " + first_line(r.output);
+      if (np > 0) pr.message += ": " + mpi_job_summary(r.output);
       return;
     }
     if (!have_report) {
       pr.status = "crashed";
       pr.message = "the test binary" + at + " wrote no report (" + r.describe(ro.timeout_s) + ")";
+      if (np > 0) pr.message += ": " + mpi_job_summary(r.output);
       return;
     }
     // A failure at one process count already decides the part (it is all or nothing): the first

@@ -95,14 +95,19 @@ TEST_F(Bucketing, DataParallelSgdMatchesSingleProcess) {
   for (int l = 0; l < dp.layers(); ++l) {
     auto a = dp.parameters(l);
     auto b = single.parameters(l);
+    // Non-fatal checks only: every rank must reach every layer's MPI_Bcast below, whatever it finds
+    // (a rank that left early would leave the others in a collective it never joins).
+    std::size_t bad = 0, first_bad = 0;
     for (std::size_t i = 0; i < a.size(); ++i) {
-      ASSERT_NEAR(a[i], b[i], 2e-4 + 2e-4 * std::abs(b[i]))
-          << "rank " << c.rank() << ": layer " << l << " parameter " << i << " after " << o.steps << " steps";
+      if (!(std::abs(a[i] - b[i]) <= 2e-4 + 2e-4 * std::abs(b[i])) && bad++ == 0) first_bad = i;
     }
+    EXPECT_EQ(bad, 0u) << "rank " << c.rank() << ": layer " << l << ": " << bad << " of " << a.size()
+                       << " parameters differ from single-process training after " << o.steps << " steps; first: parameter "
+                       << first_bad << " is " << (bad ? a[first_bad] : 0.0f) << ", expected " << (bad ? b[first_bad] : 0.0f);
     // Identical on every rank: compare with rank 0's bits.
     std::vector<float> rank0(a.begin(), a.end());
     MPI_Bcast(rank0.data(), static_cast<int>(rank0.size()), MPI_FLOAT, 0, MPI_COMM_WORLD);
-    ASSERT_EQ(0, std::memcmp(rank0.data(), a.data(), a.size() * sizeof(float)))
+    EXPECT_EQ(0, std::memcmp(rank0.data(), a.data(), a.size() * sizeof(float)))
         << "rank " << c.rank() << ": layer " << l << "'s parameters differ from rank 0's";
   }
 }
