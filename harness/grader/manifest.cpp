@@ -5,6 +5,9 @@
 #include <fstream>
 #include <regex>
 #include <set>
+#include <vector>
+
+#include "aisys/kernels/cpu_features.hpp"
 
 namespace aisys::grader {
 
@@ -61,6 +64,44 @@ std::map<std::string, double> get_threshold(const nlohmann::json& j, const char*
   return out;
 }
 
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// A key the schema does not know is an error, not ignored: a misspelt "requires" or "cpu_features"
+// would silently let a fast wrong kernel earn points, or grade a part on a CPU that cannot run it.
+void reject_unknown_keys(const nlohmann::json& j, const std::set<std::string>& known, const std::string& path,
+                         const std::string& where) {
+  for (const auto& [key, value] : j.items()) {
+    if (known.count(key)) continue;
+    std::string hint;
+    for (const auto& k : known) {
+      if (edit_distance(key, k) <= 2) hint = " (did you mean \"" + k + "\"?)";
+    }
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    fail(path, where.empty() ? key : where + "." + key, "unknown field" + hint + "; known: " + list);
+  }
+}
+
+const std::set<std::string> kManifestKeys = {"schema", "version", "id", "slug", "title", "description",
+                                             "student_files", "allowed_symbols", "needs", "timeout_s",
+                                             "memory_mb", "parts"};
+const std::set<std::string> kPartKeys = {"name", "kind", "points", "device", "cpu_features", "requires",
+                                         "file", "build", "sanitize", "ranks", "tests", "benchmark",
+                                         "baseline", "full_at", "zero_at", "metric", "better", "description"};
+
 }  // namespace
 
 const Part* Manifest::part(const std::string& name) const {
@@ -84,6 +125,7 @@ double threshold_for(const std::map<std::string, double>& t, const std::string& 
 
 Manifest parse_manifest(const nlohmann::json& j, const std::string& path) {
   if (!j.is_object()) fail(path, "(top level)", "expected a JSON object");
+  reject_unknown_keys(j, kManifestKeys, path, "");
   Manifest m;
   m.path = path;
   if (!j.contains("schema") || !j["schema"].is_number_integer()) fail(path, "schema", "missing or not an integer");
@@ -122,6 +164,7 @@ Manifest parse_manifest(const nlohmann::json& j, const std::string& path) {
     const auto& jp = j["parts"][i];
     const std::string where = "parts[" + std::to_string(i) + "]";
     if (!jp.is_object()) fail(path, where, "expected an object");
+    reject_unknown_keys(jp, kPartKeys, path, where);
     Part p;
     p.name = get_string(jp, "name", path, where);
     if (!names.insert(p.name).second) fail(path, where + ".name", "duplicate part name '" + p.name + "'");
@@ -132,6 +175,14 @@ Manifest parse_manifest(const nlohmann::json& j, const std::string& path) {
     p.device = jp.contains("device") ? get_string(jp, "device", path, where) : "cpu";
     if (p.device != "cpu" && p.device != "gpu") fail(path, where + ".device", "expected \"cpu\" or \"gpu\"");
     p.cpu_features = get_strings(jp, "cpu_features", path, where, false);
+    for (const auto& f : p.cpu_features) {
+      const auto& known = aisys::known_cpu_feature_names();
+      if (std::find(known.begin(), known.end(), f) == known.end()) {
+        std::string list;
+        for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+        fail(path, where + ".cpu_features", "unknown CPU feature '" + f + "' (known: " + list + ")");
+      }
+    }
     p.requires_parts = get_strings(jp, "requires", path, where, false);
     p.file = get_string(jp, "file", path, where, false);
     const std::string build = get_string(jp, "build", path, where, false);

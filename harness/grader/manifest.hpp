@@ -14,6 +14,8 @@
 //            e.g. a tensor-core stage against the mma.sync peak), full_at, zero_at (numbers, or objects
 //            keyed by GPU architecture "sm_90" with a "default"), metric + better (a part measured
 //            by something other than time: the ratio is then oriented so higher is better)}]
+//   A field the schema does not list is an error (with the nearest known name), as is a
+//   cpu_features name cpu_has() does not know; "description" is allowed at both levels, for people.
 #pragma once
 
 #include <map>

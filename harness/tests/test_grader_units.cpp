@@ -74,6 +74,28 @@ TEST(Manifest, ErrorsNameTheFileAndTheField) {
   EXPECT_NE(manifest_error(nlohmann::json::array()).find("expected a JSON object"), std::string::npos);
 }
 
+// Misspelt fields and feature names are errors: ignored, a "require" would drop a performance
+// part's correctness gate and a "cpu_feature" would grade an AVX-512 part on a CPU without it.
+TEST(Manifest, UnknownFieldsAndCpuFeaturesAreErrors) {
+  auto j = minimal_manifest();
+  j["parts"][1]["require"] = {"a"};
+  EXPECT_NE(manifest_error(j).find("labs/01-matmul/lab.json: parts[1].require: unknown field (did you mean \"requires\"?)"),
+            std::string::npos)
+      << manifest_error(j);
+  j = minimal_manifest();
+  j["timeout"] = 60;
+  EXPECT_NE(manifest_error(j).find("timeout: unknown field (did you mean \"timeout_s\"?)"), std::string::npos)
+      << manifest_error(j);
+  j = minimal_manifest();
+  j["parts"][0]["cpu_features"] = {"avx2", "avx521f"};
+  EXPECT_NE(manifest_error(j).find("parts[0].cpu_features: unknown CPU feature 'avx521f'"), std::string::npos)
+      << manifest_error(j);
+  j = minimal_manifest();
+  j["parts"][0]["cpu_features"] = {"avx2", "fma"};
+  j["description"] = "a note for people";
+  EXPECT_EQ(manifest_error(j), "");
+}
+
 TEST(Manifest, MalformedFileIsOneClearError) {
   const auto dir = std::filesystem::temp_directory_path() / "aisys-manifest-test";
   std::filesystem::create_directories(dir);
