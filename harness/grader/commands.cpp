@@ -12,6 +12,7 @@
 #include <regex>
 #include <sstream>
 
+#include "aisys/harness/bench.hpp"
 #include "aisys/harness/baselines.hpp"
 #include "aisys/harness/conv_baselines.hpp"
 #include "aisys/harness/context.hpp"
@@ -408,6 +409,7 @@ int cmd_bench(const BenchArgs& a) {
   }
   cmd.push_back("--aisys_command=" + (env_note.empty() ? "" : "env" + env_note + " ") + recorded);
   RunResult r = aisys::grader::run_process(cmd, ro);
+  if (r.exit_code == aisys::bench::kExitNoCaseMatches && !a.filter.empty()) return aisys::bench::kExitNoCaseMatches;
   if (!fs::exists(out)) {
     std::fprintf(stderr, "aisys bench: the benchmark wrote no results (%s)\n", r.describe(0).c_str());
     return 2;
@@ -433,7 +435,22 @@ int cmd_report(const ReportArgs& a) {
     throw GradingError("no Python that can import matplotlib was found at configure time: apt install python3-matplotlib, then reconfigure");
   }
   if (files.empty()) {
-    for (const auto& lab : lab_dirs()) {
+    // The labs to benchmark: those named by --lab, else every lab this build has (a lab it leaves
+    // out, such as an MPI lab without MPI, is passed over, saying why). With --filter, a lab with
+    // no matching case is passed over too; a filter that matches nothing anywhere is an error.
+    std::vector<fs::path> labs;
+    for (const auto& name : a.labs) labs.push_back(find_lab(name));
+    const bool every_lab = labs.empty();
+    if (every_lab) labs = lab_dirs();
+    for (const auto& lab : labs) {
+      if (every_lab) {
+        try {
+          aisys::grader::require_lab_in_this_build(aisys::grader::load_manifest(lab.string()));
+        } catch (const GradingError& e) {
+          std::fprintf(stderr, "aisys report: passing over %s: %s\n", lab.filename().string().c_str(), e.what());
+          continue;
+        }
+      }
       BenchArgs b;
       b.lab = lab.filename().string();
       b.quick = a.quick;
@@ -441,9 +458,19 @@ int cmd_report(const ReportArgs& a) {
       const std::string impl = default_impl(lab, "");
       b.out = (fs::path(a.out).parent_path().empty() ? binary_dir() / "results" : fs::absolute(a.out).parent_path())
                   .append("results-" + lab.filename().string() + "-" + impl + ".json").string();
+      fs::remove(b.out);  // a file left by an earlier run must not go into this report
       const int rc = cmd_bench(b);
+      if (rc == aisys::bench::kExitNoCaseMatches) {
+        std::fprintf(stderr, "aisys report: passing over %s: no case matches --filter %s\n",
+                     lab.filename().string().c_str(), a.filter.c_str());
+        continue;
+      }
       if (fs::exists(b.out)) files.push_back(b.out);
       if (rc == 2) return 2;
+    }
+    if (files.empty()) {
+      throw GradingError(a.filter.empty() ? "no lab was benchmarked (see above)"
+                                          : "no lab has a case matching --filter " + a.filter + " (aisys bench NN --filter X lists them with --aisys_list)");
     }
   }
   const fs::path script = source_dir() / "reports" / "make_report.py";

@@ -52,6 +52,7 @@ int cmd_bench(const BenchArgs& a);
 
 struct ReportArgs {
   std::vector<std::string> results;
+  std::vector<std::string> labs;  // --lab: benchmark only these (default: every lab in this build)
   std::string out;
   bool quick = false;
   std::string filter;

@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   auto* r = app.add_subcommand("report", "Write the performance report (HTML with plots)");
   r->add_option("--results", report.results, "Results JSON files (default: run the reference benchmarks now)");
   r->add_option("--out", report.out, "Output folder")->required();
+  r->add_option("--lab", report.labs, "When benchmarking: only this lab (repeatable; default: every lab in this build)");
   r->add_option("--filter", report.filter, "When benchmarking: regular expression over case names");
   r->add_flag("--quick", report.quick, "When benchmarking: few pairs, short runs");
 

@@ -414,7 +414,7 @@ int run_benchmarks(int argc, char** argv, const char* impl, const char* lab_sour
   if (selected.empty()) {
     std::fprintf(stderr, "aisys bench: no case matches --aisys_filter=%s (try --aisys_list)%s\n", opt.filter.c_str(),
                  aisys::gpu_available() ? "" : ("; GPU cases are registered only where a GPU is present, and here there is none: " + aisys::gpu_unavailable_reason()).c_str());
-    return 2;
+    return kExitNoCaseMatches;
   }
   // Google Benchmark: one benchmark per side per case, run one at a time by measure_pairs().
   const std::string min_time_flag = "--benchmark_min_time=" + std::to_string(opt.min_time);

@@ -1,5 +1,7 @@
 # CTest script: a report from a short benchmark run. `aisys bench 01 --quick` on two small cases,
-# then `aisys report --results` must write index.html with a plot. Variables: AISYS, WORK.
+# then `aisys report --results` must write index.html with a plot. Then `aisys report` benchmarking
+# itself (no --results) with a filter only lab 01 matches: every other lab is passed over, saying
+# why, and the report is written. Variables: AISYS, WORK.
 file(REMOVE_RECURSE "${WORK}")
 execute_process(COMMAND "${AISYS}" bench 01 --quick --filter "^cpu/(blocked|microkernel)/(64|128)$"
                         --out "${WORK}/results.json"
@@ -34,5 +36,22 @@ endif()
 file(READ "${WORK}/report/index.html" html)
 if(NOT html MATCHES "cpu/microkernel/128")
   message(FATAL_ERROR "index.html does not list cpu/microkernel/128")
+endif()
+execute_process(COMMAND "${AISYS}" report --quick --filter "^cpu/blocked/64$" --out "${WORK}/benchmarked"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0 OR NOT EXISTS "${WORK}/benchmarked/index.html")
+  message(FATAL_ERROR "aisys report (benchmarking, --filter for lab 01 only) exited ${rc}:\n${out}\n${err}")
+endif()
+if(NOT err MATCHES "passing over 02-autograd: no case matches --filter")
+  message(FATAL_ERROR "aisys report did not say it passed over lab 02:\n${err}")
+endif()
+file(READ "${WORK}/benchmarked/index.html" html)
+if(NOT html MATCHES "cpu/blocked/64")
+  message(FATAL_ERROR "the benchmarked report does not list cpu/blocked/64")
+endif()
+execute_process(COMMAND "${AISYS}" report --quick --filter "^no-such-case$" --out "${WORK}/nothing"
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(rc EQUAL 0 OR NOT err MATCHES "no lab has a case matching --filter")
+  message(FATAL_ERROR "a filter matching nothing should be an error (exit ${rc}):\n${err}")
 endif()
 message(STATUS "report ok: ${WORK}/report/index.html")

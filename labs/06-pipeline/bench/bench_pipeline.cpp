@@ -261,7 +261,7 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  if (aisys::bench::no_case_matches(opt, runtime_cases.size() + sim_cases.size(), rank, "lab06 bench")) return 2;
+  if (aisys::bench::no_case_matches(opt, runtime_cases.size() + sim_cases.size(), rank, "lab06 bench")) return aisys::bench::kExitNoCaseMatches;
   const auto [alpha, beta] = ping_pong(c);
   constexpr double kWaitPoll = 20e-6;  // ranks may outnumber cores: never spin while waiting
   // The link as the runtime sees it: one message's delay at two sizes, fitted to alpha + bytes beta.

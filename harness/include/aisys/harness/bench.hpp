@@ -88,9 +88,14 @@ void register_context_provider(std::function<void(nlohmann::json& context, bool 
 // function the lab's benchmark file runs at start-up).
 void register_case(Case c);
 
+// The exit code of a benchmark binary whose --aisys_filter selected no case (every lab's, the
+// Google Benchmark mains and the MPI ones alike), so that `aisys report --filter` can pass over
+// the labs a filter does not concern and still stop on a real error.
+inline constexpr int kExitNoCaseMatches = 4;
+
 // Runs the registered cases; argc/argv hold --aisys_* flags (see bench_runner.cpp). Returns the
 // exit code: 0 when every case was measured, 1 when some case failed (wrong output, exception),
-// 2 on bad flags. `impl` (skeleton, reference, submission) and `lab_source_dir` (labs/NN-slug)
+// 2 on bad flags, kExitNoCaseMatches when the filter selects nothing. `impl` (skeleton, reference, submission) and `lab_source_dir` (labs/NN-slug)
 // go into the results; lab benchmark binaries get them from aisys::bench_main's main().
 int run_benchmarks(int argc, char** argv, const char* impl, const char* lab_source_dir);
 

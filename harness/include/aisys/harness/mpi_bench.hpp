@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aisys/harness/bench.hpp"
+
 namespace aisys::bench {
 
 struct MpiBenchOptions {
@@ -35,8 +37,8 @@ struct MpiBenchOptions {
 int parse_mpi_bench_flags(int argc, char** argv, const char* program, MpiBenchOptions& opt);
 
 // True, after rank 0 prints "<program>: no case matches --aisys_filter=REGEX (try --aisys_list)",
-// when the filter selected no case: the main then exits 2 (as the Google Benchmark mains do)
-// rather than write a results file with no records.
+// when the filter selected no case: the main then exits aisys::bench::kExitNoCaseMatches (as the
+// Google Benchmark mains do) rather than write a results file with no records.
 bool no_case_matches(const MpiBenchOptions& opt, std::size_t selected, int rank, const char* program);
 
 // Writes {"schema": "aisys.results/1", "context", "records"} to path through a temporary file and
