@@ -128,10 +128,28 @@ inline Tensor random_input(const Shape& shape, std::uint64_t salt, double lo = -
   return Tensor::uniform(shape, lo, hi, aisys::testing::case_seed(salt), DType::kFloat64);
 }
 
+// The same values as t in a tensor that is not contiguous (the last two dimensions transposed in
+// memory, or every other element of a buffer twice as long for one dimension): what a rule gets
+// as its output's gradient when the consumer's rule returned a view.
+inline Tensor non_contiguous_copy(const Tensor& t) {
+  if (t.dim() >= 2) return t.transpose(-2, -1).contiguous().transpose(-2, -1);
+  if (t.dim() == 1 && t.numel() > 1) {
+    Tensor wide = Tensor::zeros({2 * t.numel()}, t.dtype());
+    Tensor view = wide.slice(0, 0, 2 * t.numel(), 2);
+    view.copy_from(t);
+    return view;
+  }
+  return t;
+}
+
+enum class OutputGrad { kContiguous, kStrided };
+
 // Checks the backward rule of the single op f applies to `inputs` (float64 CPU tensors, any
-// strides; those with needs_grad[j] false get no gradient and must get none).
+// strides; those with needs_grad[j] false get no gradient and must get none). With
+// OutputGrad::kStrided the rule's grad_output is a non-contiguous view (same values).
 inline ::testing::AssertionResult check_rule(const std::string& what, const Fn& f, const std::vector<Tensor>& inputs,
-                                             std::vector<bool> needs_grad = {}, double tolerance = 1e-6) {
+                                             std::vector<bool> needs_grad = {}, double tolerance = 1e-6,
+                                             OutputGrad output_grad = OutputGrad::kContiguous) {
   if (needs_grad.empty()) needs_grad.assign(inputs.size(), true);
   std::vector<Variable> leaves;
   for (std::size_t j = 0; j < inputs.size(); ++j) leaves.emplace_back(inputs[j], needs_grad[j], "input " + std::to_string(j));
@@ -139,7 +157,7 @@ inline ::testing::AssertionResult check_rule(const std::string& what, const Fn& 
   const std::shared_ptr<Node> node = out.grad_fn();
   if (!node) return ::testing::AssertionFailure() << what << ": the op recorded no node";
   const Tensor g = random_output_grad(out.shape(), 7919);
-  const std::vector<Tensor> grads = node->apply(g);
+  const std::vector<Tensor> grads = node->apply(output_grad == OutputGrad::kStrided ? non_contiguous_copy(g) : g);
   // Sum the gradients of the node's inputs per leaf (an op may read one leaf twice).
   std::vector<std::vector<double>> analytic(inputs.size());
   for (std::size_t j = 0; j < inputs.size(); ++j) analytic[j].assign(static_cast<std::size_t>(inputs[j].numel()), 0.0);

@@ -139,6 +139,45 @@ TEST(BackwardEngine, FreesSavedTensorsOnceUsed) {
   }
 }
 
+// Saved tensors must go as the backward proceeds, not when it ends (the memory a backward frees
+// as it runs is what Lab 04 plans with): a chain of nodes whose rule, when node k runs, checks
+// that every node that ran before it (k+1 .. top, the chain runs top down) has released its saved
+// tensors already, and that k itself still holds them.
+std::vector<Node*> g_chain;          // g_chain[k]: the chain's node k (0 at the bottom)
+std::vector<std::string> g_chain_problems;
+
+std::vector<Tensor> chain_rule(const Node& node, const Tensor& grad_output) {
+  std::size_t k = 0;
+  while (k < g_chain.size() && g_chain[k] != &node) ++k;
+  if (node.saved_released()) g_chain_problems.push_back(node.describe() + " ran after its saved tensors were freed");
+  for (std::size_t later = k + 1; later < g_chain.size(); ++later) {
+    if (!g_chain[later]->saved_released()) {
+      g_chain_problems.push_back(g_chain[later]->describe() + " still held its saved tensors when " + node.describe() +
+                                 ", which runs after it, ran");
+      break;
+    }
+  }
+  return {grad_output};
+}
+
+TEST(BackwardEngine, FreesSavedTensorsAsTheBackwardProceeds) {
+  constexpr int kLength = 6;
+  const Shape shape{256};
+  std::vector<std::shared_ptr<Node>> chain;
+  g_chain.clear();
+  g_chain_problems.clear();
+  for (int k = 0; k < kLength; ++k) {
+    std::vector<Node::Input> inputs = {Node::Input{k == 0 ? nullptr : chain.back(), nullptr, shape}};
+    chain.push_back(std::make_shared<Node>("chain", std::move(inputs), shape, DType::kFloat64, Device::cpu(),
+                                           std::vector<Tensor>{random_input(shape, 690 + k)}, &chain_rule));
+    g_chain.push_back(chain.back().get());
+  }
+  run_backward(*chain.back(), random_input(shape, 699), BackwardOptions{});
+  for (const auto& p : g_chain_problems) ADD_FAILURE() << p;
+  for (Node* n : g_chain) EXPECT_TRUE(n->saved_released()) << n->describe() << " still holds its saved tensors after backward";
+  g_chain.clear();
+}
+
 TEST(BackwardEngine, SecondBackwardOverFreedBuffersFails) {
   Variable x(random_input({3}, 671), true);
   const Variable loss = sum(exp(x) * x);

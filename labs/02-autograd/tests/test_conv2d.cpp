@@ -153,6 +153,18 @@ TEST(Conv2d, RuleMatchesFiniteDifferences) {
                                     {testing::random_input({c.N, c.C, c.H, c.W}, ++salt),
                                      testing::random_input({c.K, c.C, c.R, c.S}, ++salt)}));
   }
+  // Views as inputs (H and W transposed in memory, weights a transposed view) and a non-contiguous
+  // output gradient: the rule must read all three through their strides.
+  {
+    const ConvCase& v = kCases[1];
+    auto f = [v](const std::vector<Variable>& in) {
+      return conv2d(in[0], in[1], static_cast<int>(v.stride), static_cast<int>(v.padding));
+    };
+    EXPECT_TRUE(testing::check_rule("conv2d of strided views " + v.name(), f,
+                                    {testing::random_input({v.N, v.C, v.W, v.H}, 533).transpose(2, 3),
+                                     testing::random_input({v.K, v.C, v.S, v.R}, 534).transpose(2, 3)},
+                                    {}, 1e-6, testing::OutputGrad::kStrided));
+  }
   // Only the weights need a gradient (the first layer of a network).
   const ConvCase& c = kCases[0];
   EXPECT_TRUE(testing::check_rule("conv2d, input fixed",

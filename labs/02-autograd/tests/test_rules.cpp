@@ -233,6 +233,30 @@ TEST(NnGrad, MaxPool2d) {
                          {random_input({1, 1, 5, 6}, 343)}));
 }
 
+// Rules must read their inputs and their output's gradient through strides: views as inputs
+// (a transposed or sliced tensor) and a non-contiguous grad_output (what a consumer's rule that
+// returns a view sends), for every op of this part that reduces along an axis or a window.
+TEST(NnGrad, NonContiguousInputsAndOutputGradients) {
+  using testing::OutputGrad;
+  const auto strided = OutputGrad::kStrided;
+  EXPECT_TRUE(check_rule("softmax axis 1 of a transposed view", [](const std::vector<Variable>& v) { return softmax(v[0], 1); },
+                         {random_input({5, 3}, 371, -2, 2).t()}, {}, 1e-6, strided));
+  EXPECT_TRUE(check_rule("log_softmax axis 1 of a strided slice",
+                         [](const std::vector<Variable>& v) { return log_softmax(v[0], 1); },
+                         {random_input({4, 12}, 372, -3, 3).slice(1, 1, 12, 2)}, {}, 1e-6, strided));
+  std::vector<std::int32_t> labels = {2, 0, 4, 1};
+  EXPECT_TRUE(check_rule("cross_entropy of transposed logits",
+                         [&](const std::vector<Variable>& v) { return cross_entropy(v[0], labels); },
+                         {random_input({5, 4}, 373, -3, 3).t()}));
+  auto ln = [](const std::vector<Variable>& v) { return layer_norm(v[0], v[1], v[2]); };
+  EXPECT_TRUE(check_rule("layer_norm of a transposed view, sliced gamma", ln,
+                         {random_input({6, 4}, 374, -2, 2).t(), random_input({12}, 375).slice(0, 0, 12, 2), random_input({6}, 376)},
+                         {}, 1e-6, strided));
+  EXPECT_TRUE(check_rule("max_pool2d k2 s2 of a view with H and W transposed",
+                         [](const std::vector<Variable>& v) { return max_pool2d(v[0], 2, 2); },
+                         {random_input({1, 2, 4, 6}, 377).transpose(2, 3)}, {}, 1e-6, strided));
+}
+
 TEST(NnGrad, Dropout) {
   const std::uint64_t seed = aisys::testing::case_seed(351);
   EXPECT_TRUE(check_rule("dropout p=0.3", [seed](const std::vector<Variable>& v) { return dropout(v[0], 0.3, seed); },
