@@ -79,6 +79,7 @@ BlockCache& host_blocks() {
   static BlockCache* cache = new BlockCache({.min_bytes = 64 * 1024, .per_size = 8, .max_total = 256u << 20});
   return *cache;
 }
+#if AISYS_HAVE_CUDA
 bool device_cache_disabled() {
   const char* v = std::getenv("AISYS_NO_DEVICE_CACHE");
   return v != nullptr && *v != '\0' && std::string_view(v) != "0";
@@ -88,6 +89,7 @@ BlockCache& device_blocks() {
       {.min_bytes = 0, .per_size = 16, .max_total = device_cache_disabled() ? 0 : std::size_t{4} << 30});
   return *cache;
 }
+#endif
 
 std::size_t allocation_size(std::size_t bytes) { return std::max<std::size_t>(64, (bytes + 63) / 64 * 64); }
 
