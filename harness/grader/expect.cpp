@@ -27,7 +27,8 @@ std::vector<std::string> check_expectations(const Manifest& m, const GradeResult
     const SkipCause cause = skip_cause(*got);
     if (mp != nullptr && ((cause == SkipCause::kCpuLacksFeature && !mp->cpu_features.empty()) ||
                           (cause == SkipCause::kNoCudaBuild && mp->needs_cuda_build) ||
-                          (cause == SkipCause::kBaselineNotBuilt && mp->kind == "performance"))) {
+                          (cause == SkipCause::kBaselineNotBuilt && mp->kind == "performance") ||
+                          (cause == SkipCause::kLibraryNotBuilt && !mp->needs.empty()))) {
       if (want.is_number()) skipped_points += want.get<double>();
       if (want.is_object() && want.contains("points")) skipped_points += want["points"].get<double>();
       continue;

@@ -194,7 +194,13 @@ void run_correctness(const Manifest& m, const Part& part, const Workspace& w, co
               ++not_implemented;
               if (not_implemented_message.empty()) not_implemented_message = msg.substr(ni, msg.find('"', ni) - ni);
             }
-            if (first_failure.empty()) first_failure = suite.value("name", "") + "." + t.value("name", "") + at + ": " + failure_summary(msg);
+            if (first_failure.empty()) {
+              first_failure = suite.value("name", "") + "." + t.value("name", "") + at + ": " + failure_summary(msg);
+              // Under the part's address-space limit an allocation past it throws bad_alloc.
+              if (ro.memory_mb > 0 && msg.find("std::bad_alloc") != std::string::npos) {
+                first_failure += " (out of memory: the part may use " + std::to_string(ro.memory_mb) + " MB, lab.json's memory_mb)";
+              }
+            }
           }
         }
       }
@@ -387,12 +393,24 @@ std::string baseline_not_built_reason(const std::string& baseline) {
 namespace {
 constexpr const char* kCpuLacks = "this CPU lacks ";
 constexpr const char* kNoCudaBuild = "this build has no CUDA";
+constexpr const char* kBuildLacks = "this build lacks ";
 }  // namespace
+
+std::string missing_library_reason(const Part& part) {
+  for (const auto& library : part.needs) {
+    if (library == "openblas" && !config::kHaveOpenBlas) {
+      return std::string(kBuildLacks) + "OpenBLAS, which this part needs (on the plain fallback loops its matmuls would " +
+             "outlast the part's timeout): install libopenblas-dev (ci/install-deps.sh does it) and reconfigure";
+    }
+  }
+  return "";
+}
 
 SkipCause skip_cause(const PartResult& p) {
   if (p.status != "skipped") return SkipCause::kNone;
   if (p.message.rfind(kCpuLacks, 0) == 0) return SkipCause::kCpuLacksFeature;
   if (p.message.rfind(kNoCudaBuild, 0) == 0) return SkipCause::kNoCudaBuild;
+  if (p.message.rfind(kBuildLacks, 0) == 0) return SkipCause::kLibraryNotBuilt;
   if (p.message.rfind("the ", 0) == 0 && p.message.find(" baseline is not built here") != std::string::npos) {
     return SkipCause::kBaselineNotBuilt;
   }
@@ -489,6 +507,9 @@ GradeResult grade(const GradeOptions& o) {
     } else if (!missing_feature.empty()) {
       pr.status = "skipped";
       pr.message = kCpuLacks + missing_feature;
+    } else if (const std::string missing = missing_library_reason(*part); !missing.empty()) {
+      pr.status = "skipped";
+      pr.message = missing;
     } else if (part->kind == "correctness") {
       run_correctness(m, *part, w, o, result.seed, pr);
       if (pr.status == "passed" && !part->sanitizers.empty()) {

@@ -87,8 +87,10 @@ std::string baseline_not_built_reason(const std::string& baseline);
 // back from the message grade() wrote: a CPU without the part's features, a build without CUDA,
 // a build without the part's baseline library; kNone for anything else (not skipped, no GPU here,
 // every test skipping itself).
-enum class SkipCause { kNone, kCpuLacksFeature, kNoCudaBuild, kBaselineNotBuilt };
+enum class SkipCause { kNone, kCpuLacksFeature, kNoCudaBuild, kBaselineNotBuilt, kLibraryNotBuilt };
 SkipCause skip_cause(const PartResult& part);
+// Why this build cannot grade a part that names libraries in its "needs" ("" when it can).
+std::string missing_library_reason(const Part& part);
 
 // Throws GradingError, naming what is missing, when this build does not build the lab at all (a
 // lab that needs MPI in a build without it): before anything asks the build for its targets.

@@ -100,7 +100,7 @@ const std::set<std::string> kManifestKeys = {"schema", "version", "id", "slug", 
                                              "memory_mb", "parts"};
 const std::set<std::string> kPartKeys = {"name", "kind", "points", "device", "cpu_features", "requires",
                                          "file", "build", "sanitize", "ranks", "tests", "benchmark",
-                                         "baseline", "full_at", "zero_at", "metric", "better", "description"};
+                                         "baseline", "full_at", "zero_at", "metric", "better", "needs", "description"};
 
 }  // namespace
 
@@ -174,6 +174,10 @@ Manifest parse_manifest(const nlohmann::json& j, const std::string& path) {
     p.points = jp["points"].get<double>();
     p.device = jp.contains("device") ? get_string(jp, "device", path, where) : "cpu";
     if (p.device != "cpu" && p.device != "gpu") fail(path, where + ".device", "expected \"cpu\" or \"gpu\"");
+    p.needs = get_strings(jp, "needs", path, where, false);
+    for (const auto& n : p.needs) {
+      if (n != "openblas") fail(path, where + ".needs", "unknown need '" + n + "' (known: openblas)");
+    }
     p.cpu_features = get_strings(jp, "cpu_features", path, where, false);
     for (const auto& f : p.cpu_features) {
       const auto& known = aisys::known_cpu_feature_names();

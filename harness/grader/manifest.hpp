@@ -14,6 +14,8 @@
 //            e.g. a tensor-core stage against the mma.sync peak), full_at, zero_at (numbers, or objects
 //            keyed by GPU architecture "sm_90" with a "default"), metric + better (a part measured
 //            by something other than time: the ratio is then oriented so higher is better)}]
+//   A part may say "needs": ["openblas"]: a build without that library skips it, saying why (a part
+//   whose CPU matmuls would outlast its timeout on the plain fallback loops).
 //   A field the schema does not list is an error (with the nearest known name), as is a
 //   cpu_features name cpu_has() does not know; "description" is allowed at both levels, for people.
 #pragma once
@@ -44,6 +46,7 @@ struct Part {
   std::string better;  // "higher" | "lower"
   bool needs_cuda_build = false;       // "build": "cuda": its code exists only where nvcc does
   std::vector<std::string> sanitizers;  // "sanitize": ["racecheck", "memcheck", ...] on a GPU
+  std::vector<std::string> needs;  // "needs": ["openblas"]: skipped, saying so, in a build without it
   std::vector<int> ranks;  // "ranks": [1, 2, 4]: run the tests (or the benchmark) under mpiexec
                            // once per process count; all must pass (needs an MPI build)
 };

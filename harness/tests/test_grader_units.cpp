@@ -291,6 +291,33 @@ TEST(Expectations, APerformancePartWhoseBaselineIsNotBuiltIsAcceptedAsSkipped) {
   EXPECT_FALSE(g::check_expectations(m, r, want, false).empty()) << "any skip accepted as measured";
 }
 
+// A part that needs a library this build lacks ("needs": ["openblas"], lab 02's training) is
+// skipped naming it; expectations accept that skip for such a part only.
+TEST(Expectations, APartNeedingALibraryThisBuildLacksIsAcceptedAsSkipped) {
+  auto j = minimal_manifest();
+  j["parts"][0]["needs"] = {"openblas"};
+  auto m = g::parse_manifest(j, "lab.json");
+  EXPECT_EQ(m.parts[0].needs, std::vector<std::string>{"openblas"});
+  EXPECT_EQ(g::missing_library_reason(m.parts[0]).empty(), g::config::kHaveOpenBlas);
+  EXPECT_EQ(g::missing_library_reason(m.parts[1]), "");
+  j["parts"][0]["needs"] = {"mkl"};
+  EXPECT_NE(manifest_error(j).find("parts[0].needs: unknown need 'mkl'"), std::string::npos) << manifest_error(j);
+
+  auto r = sample_result();  // a: 5 points, a-speed measured, gpu skipped
+  m.parts.push_back(m.parts[1]);
+  m.parts.back().name = "gpu";
+  for (auto& p : r.parts) {
+    if (p.name != "a") continue;
+    p.status = "skipped";
+    p.points = 0;
+    p.message = "this build lacks OpenBLAS, which this part needs (...)";
+  }
+  const auto want = nlohmann::json::parse(R"({"no_gpu": {"a": 5, "a-speed": "measured", "gpu": "skipped"}})");
+  EXPECT_TRUE(g::check_expectations(m, r, want, false).empty());
+  m.parts[0].needs.clear();
+  EXPECT_FALSE(g::check_expectations(m, r, want, false).empty()) << "a part that needs nothing must not be skipped so";
+}
+
 // The compute-sanitizer pass of GPU parts, with a stand-in sanitizer (the real one needs a GPU):
 // racecheck reports a hazard, memcheck is clean.
 TEST(Sanitizers, AReportZeroesThePartAndIsQuoted) {

@@ -379,6 +379,14 @@ void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, cons
 
 }  // namespace
 
+bool cpu_matmul_uses_openblas() {
+#if AISYS_KERNELS_HAVE_OPENBLAS
+  return true;
+#else
+  return false;
+#endif
+}
+
 Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   require(a_in, "matmul", "first");
   require(b_in, "matmul", "second");

@@ -61,6 +61,9 @@ Tensor argmax(const Tensor& a, int axis);
 // Matrix product over the last two dimensions, batch dimensions broadcast:
 // [..., M, K] x [..., K, N] -> [..., M, N]. Both at least 2-D.
 Tensor matmul(const Tensor& a, const Tensor& b);
+// Whether matmul on the CPU runs OpenBLAS (false: a build without it, on plain loops, fine for
+// tests' small products and far too slow for training).
+bool cpu_matmul_uses_openblas();
 
 // Along one axis.
 Tensor softmax(const Tensor& a, int axis);
