@@ -1,9 +1,14 @@
-// Lab 05, part 4: the nonblocking ring (skeleton/4_bucketing.cpp) at every count, bucketing
-// (which gradients share a bucket), and data-parallel SGD with the buckets: after N steps the
-// parameters are identical on every rank and match single-process training on the full batch.
+// Lab 05, part 4: the nonblocking ring (skeleton/4_bucketing.cpp) at every count, that it never
+// waits (start, progress, ready and poll return at once while a peer is late), bucketing (which
+// gradients share a bucket), and data-parallel SGD with the buckets: after N steps the parameters
+// are identical on every rank and match single-process training on the full batch.
 #include <mpi.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstring>
+#include <thread>
 
 #include "aisys/comm/data_parallel.hpp"
 #include "allreduce_test_support.hpp"
@@ -28,6 +33,85 @@ TEST_F(Bucketing, NonblockingRingSums) {
     expect_allreduce<float>(fn, world(), n, salt++);
   }
   expect_allreduce<float>(fn, world(), kLargeCount / 4, salt++);
+}
+
+// progress() must never wait: while rank 0 sleeps before its start(), every other rank's
+// start(), progress() and (for the bucketer) ready() and poll() calls return at once, not done. A
+// progress() that waits for a step (MPI_Wait, a blocking receive) would sit in its first call until
+// rank 0 wakes. The bound is generous (oversubscribed ranks share two cores); the sleep is longer.
+constexpr auto kRankZeroSleeps = std::chrono::milliseconds(900);
+constexpr double kLongestCallS = 0.45;
+
+template <typename F>
+double seconds_of(F&& f) {
+  const auto t0 = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+TEST_F(Bucketing, ProgressNeverWaits) {
+  auto& c = world();
+  if (c.size() == 1) GTEST_SKIP() << "one rank: nothing to wait for";
+  std::vector<float> data = rank_data<float>(40000, c.rank(), 450);
+  NonblockingRing ring(c, data.data(), data.size(), 31);
+  if (c.rank() == 0) {
+    std::this_thread::sleep_for(kRankZeroSleeps);
+    ring.start();
+    while (!ring.progress()) {
+    }
+  } else {
+    double longest = seconds_of([&] { ring.start(); });
+    const auto t0 = std::chrono::steady_clock::now();
+    bool done_early = false;
+    while (std::chrono::steady_clock::now() - t0 < kRankZeroSleeps / 2) {
+      bool finished = false;
+      longest = std::max(longest, seconds_of([&] { finished = ring.progress(); }));
+      done_early = done_early || finished;
+    }
+    EXPECT_FALSE(done_early) << "rank " << c.rank() << ": progress() reported the all-reduce done while rank 0 had not started it";
+    EXPECT_LT(longest, kLongestCallS) << "rank " << c.rank() << ": a start() or progress() call took " << longest
+                                       << " s while rank 0 slept: progress() must test, never wait";
+    while (!ring.progress()) {
+    }
+  }
+  std::vector<double> sum(data.size(), 0.0);
+  for (int k = 0; k < c.size(); ++k) {
+    const auto part = rank_data<float>(data.size(), k, 450);
+    for (std::size_t i = 0; i < data.size(); ++i) sum[i] += part[i];
+  }
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < data.size(); ++i) bad += std::abs(data[i] - sum[i]) > 1e-5 * c.size() ? 1 : 0;
+  EXPECT_EQ(bad, 0u) << "rank " << c.rank() << ": elements off after the delayed all-reduce";
+}
+
+TEST_F(Bucketing, ReadyAndPollNeverWait) {
+  auto& c = world();
+  if (c.size() == 1) GTEST_SKIP() << "one rank: nothing to wait for";
+  // Buckets of 4 KiB: each 1024-float gradient fills one, whose all-reduce starts in ready().
+  std::vector<std::vector<float>> grads;
+  for (std::size_t i = 0; i < 3; ++i) grads.push_back(rank_data<float>(1024, c.rank(), 460 + i));
+  GradientBucketer b(c, 4096);
+  double longest = 0;
+  if (c.rank() == 0) std::this_thread::sleep_for(kRankZeroSleeps);
+  for (auto& g : grads) {
+    longest = std::max(longest, seconds_of([&] { b.ready(g); }));
+    longest = std::max(longest, seconds_of([&] { b.poll(); }));
+  }
+  if (c.rank() != 0) {
+    EXPECT_LT(longest, kLongestCallS) << "rank " << c.rank() << ": a ready() or poll() call took " << longest
+                                       << " s while rank 0 slept: only finish() may wait";
+  }
+  b.finish();
+  for (std::size_t gi = 0; gi < grads.size(); ++gi) {
+    std::vector<double> sum(1024, 0.0);
+    for (int k = 0; k < c.size(); ++k) {
+      const auto part = rank_data<float>(1024, k, 460 + gi);
+      for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += part[i];
+    }
+    std::size_t bad = 0;
+    for (std::size_t i = 0; i < sum.size(); ++i) bad += std::abs(grads[gi][i] - sum[i]) > 1e-5 * c.size() ? 1 : 0;
+    EXPECT_EQ(bad, 0u) << "rank " << c.rank() << ": gradient " << gi << " off after finish()";
+  }
 }
 
 TEST_F(Bucketing, TwoRingsInFlightAtOnce) {
