@@ -499,6 +499,37 @@ int cmd_handout(const std::string& out_arg) {
   const fs::path tmp = out.string() + ".partial";
   fs::remove_all(tmp);
   std::size_t copied = 0;
+  // What never ships: solutions, hidden tests, history, build trees (relative to the source).
+  auto excluded = [](const fs::path& rel) {
+    const std::string first = rel.begin() == rel.end() ? "" : rel.begin()->string();
+    if (first == "reference" || first == ".git" || first == "build" || first.rfind("build-", 0) == 0 || first == "out") {
+      return true;
+    }
+    for (const auto& part : rel) {
+      if (part == "hidden_tests" || part == "__pycache__" || part == ".git") return true;
+    }
+    return false;
+  };
+  // In a git checkout, the files git knows (tracked, and untracked but not ignored): a tree
+  // also holds files nobody meant to ship (the GPU run's .deps/ prefix, COMMIT, editor files).
+  const RunResult listed = fs::exists(src / ".git")
+                               ? aisys::grader::run_capture({"git", "-C", src.string(), "ls-files", "-z", "--cached",
+                                                             "--others", "--exclude-standard"})
+                               : RunResult{};
+  const bool use_list = listed.ok() && listed.output.rfind("...(truncated)...", 0) != 0;
+  if (use_list) {
+    std::size_t start = 0;
+    while (start < listed.output.size()) {
+      const std::size_t end = std::min(listed.output.find('\0', start), listed.output.size());
+      const fs::path rel = listed.output.substr(start, end - start);
+      start = end + 1;
+      const fs::path from = src / rel;
+      if (rel.empty() || excluded(rel) || fs::is_symlink(from) || !fs::is_regular_file(from)) continue;  // deleted, or a link
+      fs::create_directories((tmp / rel).parent_path());
+      fs::copy_file(from, tmp / rel);
+      ++copied;
+    }
+  }
   std::function<void(const fs::path&, const fs::path&)> copy = [&](const fs::path& from, const fs::path& to) {
     fs::create_directories(to);
     for (const auto& e : fs::directory_iterator(from)) {
@@ -519,7 +550,7 @@ int cmd_handout(const std::string& out_arg) {
       }
     }
   };
-  copy(src, tmp);
+  if (!use_list) copy(src, tmp);  // not a git checkout (a release, a tarball): the folder itself
   // A handout must not mention where the solutions live.
   std::ofstream(tmp / "HANDOUT") << "Student release of AISys Labs " << config::kVersion
                                  << " (commit " << aisys::context::git_commit(src.string()) << ").\n"

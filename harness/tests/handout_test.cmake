@@ -1,5 +1,6 @@
 # CTest script: `aisys handout` cuts a student release that has no reference/, no hidden tests and
-# no .git but every other tracked file, and that configures, builds and grades (to 0) on its own.
+# no .git but every other tracked file (and no file git ignores), and that configures, builds and
+# grades (to 0) on its own.
 # Variables: AISYS, WORK, GENERATOR, SOURCE (the project's source folder), OPTIONS.
 file(REMOVE_RECURSE "${WORK}")
 execute_process(COMMAND "${AISYS}" handout --out "${WORK}/release" RESULT_VARIABLE rc
@@ -19,6 +20,21 @@ if(rc EQUAL 0)
   foreach(f IN LISTS tracked)
     if(f AND NOT f MATCHES "^reference/" AND NOT f MATCHES "/hidden_tests/" AND NOT EXISTS "${WORK}/release/${f}")
       message(FATAL_ERROR "the handout lacks ${f}")
+    endif()
+  endforeach()
+endif()
+# And nothing else: no file git ignores or does not know (a .deps/ prefix, COMMIT, scratch files).
+execute_process(COMMAND git -C "${SOURCE}" ls-files --cached --others --exclude-standard
+                RESULT_VARIABLE rc OUTPUT_VARIABLE known)
+if(rc EQUAL 0)
+  string(REPLACE "\n" ";" known "${known}")
+  file(GLOB_RECURSE shipped RELATIVE "${WORK}/release" "${WORK}/release/*")
+  foreach(f IN LISTS shipped)
+    if(NOT f STREQUAL "HANDOUT")
+      list(FIND known "${f}" at)
+      if(at EQUAL -1)
+        message(FATAL_ERROR "the handout ships ${f}, which git ignores or does not know")
+      endif()
     endif()
   endforeach()
 endif()
