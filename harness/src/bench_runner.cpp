@@ -229,22 +229,25 @@ nlohmann::json measure_case(const Case& c, const Options& opt, const ceilings::C
   rec["threads"] = c.threads;
   const double start = now_s();
   std::unique_ptr<Fixture> fixture;
+  const char* stage = "setting up the case";  // what threw, for the error
   try {
     fixture = c.make_fixture();
     g_fixture = fixture.get();
     // Check before timing: the baseline first (a wrong baseline makes every ratio meaningless).
+    stage = "the baseline";
     fixture->run_baseline();
     if (auto err = fixture->check_baseline(); !err.empty()) {
       rec["error"] = "baseline " + c.baseline + " " + err;
       return rec;
     }
+    stage = "the candidate";
     fixture->run_candidate();
     if (auto err = fixture->check_candidate(); !err.empty()) {
       rec["error"] = "candidate " + err;
       return rec;
     }
   } catch (const std::exception& e) {
-    rec["error"] = std::string("candidate threw: ") + e.what();
+    rec["error"] = std::string(stage) + " threw: " + e.what();
     return rec;
   }
   g_failure.clear();
@@ -259,7 +262,7 @@ nlohmann::json measure_case(const Case& c, const Options& opt, const ceilings::C
       if (!again.ratios.empty() && again.spread < m.spread) m = again;
     }
   } catch (const std::exception& e) {
-    g_failure = std::string("candidate threw: ") + e.what();
+    g_failure = std::string("a timed call threw: ") + e.what();
   }
   if (::isatty(STDERR_FILENO)) std::fprintf(stderr, "\n");
   else std::fprintf(stderr, "[lab %s] %s: %zu pairs, %d re-runs, %.1fs\n", c.lab.c_str(), c.name.c_str(), m.ratios.size(), reruns, now_s() - start);
