@@ -13,7 +13,8 @@
 //                                             // variant with (harness/tests/grade_wrong.cmake;
 //                                             // 20 s otherwise)
 //    "needs": "openblas"}                     // optional: a wrong variant that only makes sense
-//                                             // where the build has this library (it calls it)
+//                                             // where the build has this library (it calls it:
+//                                             // "openblas", "onednn")
 //                                             // or, "cuda", compiles CUDA (its file is a .cu):
 //                                             // not registered as a test elsewhere
 // EXPECT is exact points (a number), a status string ("measured": the part ran and recorded a

@@ -96,11 +96,12 @@ foreach(lab_dir IN LISTS _labs)
     endif()
     get_filename_component(name "${variant}" NAME)
     # A variant that calls a library (the allow-list's case) means nothing where it is not built:
-    # "needs": "openblas" (its calls compile only with OpenBLAS), "cuda" (its file is compiled only
-    # where nvcc is).
+    # "needs": "openblas" or "onednn" (its calls compile and link only with that library), "cuda"
+    # (its file is compiled only where nvcc is).
     file(READ "${variant}/expected.json" _expected)
     string(JSON _variant_needs ERROR_VARIABLE _no_variant_needs GET "${_expected}" needs)
     if(NOT _no_variant_needs AND ((_variant_needs STREQUAL "openblas" AND NOT TARGET OpenBLAS::OpenBLAS) OR
+                                  (_variant_needs STREQUAL "onednn" AND NOT AISYS_HAVE_ONEDNN) OR
                                   (_variant_needs STREQUAL "cuda" AND NOT AISYS_HAVE_CUDA)))
       continue()
     endif()
