@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <thread>
 
 #include "aisys/comm/data_parallel.hpp"
@@ -17,6 +18,23 @@ namespace aisys::lab05::testing {
 namespace {
 
 class Bucketing : public comm::testing::MpiTest {};
+
+// "" when got is the sum over the p ranks of rank_data<float>(got.size(), k, salt) (within float
+// rounding), else the first element that is not, with the expected and the got value.
+std::string off_the_sum(const std::vector<float>& got, int p, std::uint64_t salt) {
+  std::vector<double> sum(got.size(), 0.0);
+  for (int k = 0; k < p; ++k) {
+    const auto part = rank_data<float>(got.size(), k, salt);
+    for (std::size_t i = 0; i < got.size(); ++i) sum[i] += part[i];
+  }
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    if (!(std::abs(got[i] - sum[i]) <= 1e-5 * p)) {
+      return "element " + std::to_string(i) + " of " + std::to_string(got.size()) + ": expected " + std::to_string(sum[i]) +
+             ", got " + std::to_string(got[i]);
+    }
+  }
+  return "";
+}
 
 TEST_F(Bucketing, NonblockingRingSums) {
   const AllReduceFn fn = [](comm::Communicator& c, void* d, std::size_t n, comm::DataType t) {
@@ -74,14 +92,7 @@ TEST_F(Bucketing, ProgressNeverWaits) {
     while (!ring.progress()) {
     }
   }
-  std::vector<double> sum(data.size(), 0.0);
-  for (int k = 0; k < c.size(); ++k) {
-    const auto part = rank_data<float>(data.size(), k, 450);
-    for (std::size_t i = 0; i < data.size(); ++i) sum[i] += part[i];
-  }
-  std::size_t bad = 0;
-  for (std::size_t i = 0; i < data.size(); ++i) bad += std::abs(data[i] - sum[i]) > 1e-5 * c.size() ? 1 : 0;
-  EXPECT_EQ(bad, 0u) << "rank " << c.rank() << ": elements off after the delayed all-reduce";
+  EXPECT_EQ(off_the_sum(data, c.size(), 450), "") << "rank " << c.rank() << ", after the delayed all-reduce";
 }
 
 TEST_F(Bucketing, ReadyAndPollNeverWait) {
@@ -103,14 +114,7 @@ TEST_F(Bucketing, ReadyAndPollNeverWait) {
   }
   b.finish();
   for (std::size_t gi = 0; gi < grads.size(); ++gi) {
-    std::vector<double> sum(1024, 0.0);
-    for (int k = 0; k < c.size(); ++k) {
-      const auto part = rank_data<float>(1024, k, 460 + gi);
-      for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += part[i];
-    }
-    std::size_t bad = 0;
-    for (std::size_t i = 0; i < sum.size(); ++i) bad += std::abs(grads[gi][i] - sum[i]) > 1e-5 * c.size() ? 1 : 0;
-    EXPECT_EQ(bad, 0u) << "rank " << c.rank() << ": gradient " << gi << " off after finish()";
+    EXPECT_EQ(off_the_sum(grads[gi], c.size(), 460 + gi), "") << "rank " << c.rank() << ", gradient " << gi << " after finish()";
   }
 }
 
@@ -127,14 +131,7 @@ TEST_F(Bucketing, TwoRingsInFlightAtOnce) {
     db = rb.progress() || db;
   }
   for (auto [v, salt] : {std::pair{&a, 401}, std::pair{&b, 402}}) {
-    std::vector<double> sum(v->size(), 0.0);
-    for (int k = 0; k < c.size(); ++k) {
-      const auto part = rank_data<float>(v->size(), k, static_cast<std::uint64_t>(salt));
-      for (std::size_t i = 0; i < v->size(); ++i) sum[i] += part[i];
-    }
-    for (std::size_t i = 0; i < v->size(); ++i) {
-      ASSERT_NEAR((*v)[i], sum[i], 1e-5 * c.size()) << "rank " << c.rank() << " element " << i << " of ring " << salt;
-    }
+    EXPECT_EQ(off_the_sum(*v, c.size(), static_cast<std::uint64_t>(salt)), "") << "rank " << c.rank() << ", ring " << salt;
   }
 }
 
@@ -151,14 +148,7 @@ TEST_F(Bucketing, FillsBucketsInReadyOrder) {
   b.finish();
   EXPECT_EQ(b.buckets_used(), 4u);
   for (std::size_t gi = 0; gi < 5; ++gi) {
-    std::vector<double> sum(sizes[gi], 0.0);
-    for (int k = 0; k < c.size(); ++k) {
-      const auto part = rank_data<float>(sizes[gi], k, 500 + gi);
-      for (std::size_t i = 0; i < sizes[gi]; ++i) sum[i] += part[i];
-    }
-    for (std::size_t i = 0; i < sizes[gi]; ++i) {
-      ASSERT_NEAR(grads[gi][i], sum[i], 1e-5 * c.size()) << "rank " << c.rank() << ", gradient " << gi << ", element " << i;
-    }
+    EXPECT_EQ(off_the_sum(grads[gi], c.size(), 500 + gi), "") << "rank " << c.rank() << ", gradient " << gi;
   }
 }
 
