@@ -247,9 +247,14 @@ int cmd_test(const TestArgs& a) {
         std::printf("--- %d ranks ---\n", np);
         std::fflush(stdout);
       }
-      for (const std::string& x : {binary, "--gtest_filter=" + p.tests, std::string("--gtest_color=no")}) cmd.push_back(x);
+      const std::string filter = a.test_case.empty() ? p.tests : a.test_case;
+      for (const std::string& x : {binary, "--gtest_filter=" + filter, std::string("--gtest_color=no")}) cmd.push_back(x);
       r = aisys::grader::run_process(cmd, ro);
       if (!r.ok()) break;
+      if (!a.test_case.empty() && r.output.find("Running 0 tests") != std::string::npos) {
+        throw GradingError("--case " + a.test_case + " names no test (part " + p.name + "'s tests are " + p.tests +
+                           "; the test binary lists them with --gtest_list_tests)");
+      }
     }
     std::string status = r.ok() ? "passed" : "FAILED" + at + " (" + r.describe(ro.timeout_s) + ")";
     if (!r.ok() && r.signal == 0 && !r.timed_out && r.output.find("not implemented:") != std::string::npos &&

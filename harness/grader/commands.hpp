@@ -19,6 +19,7 @@ int cmd_check();
 struct TestArgs {
   std::string lab;
   std::string part;
+  std::string test_case;  // --case Suite.Name: only this test of the part (a GoogleTest filter)
   std::optional<std::uint64_t> seed;
   std::string impl;  // skeleton | reference
 };

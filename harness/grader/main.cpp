@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   auto* t = app.add_subcommand("test", "Build a lab and run its tests, part by part");
   t->add_option("lab", test.lab, "Lab id (01) or name (01-matmul)")->required();
   t->add_option("--part", test.part, "Run only this part (names in lab.json)");
+  t->add_option("--case", test.test_case, "Only this test of the part, Suite.Name (a failure prints it)")->needs(
+      t->get_option("--part"));
   t->add_option("--seed", test.seed, "Random seed (a failure prints the one to rerun with)");
   t->add_option("--impl", test.impl, "skeleton (your files, the default) or reference")
       ->check(CLI::IsMember({"skeleton", "reference"}));

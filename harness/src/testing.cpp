@@ -51,17 +51,17 @@ std::string rerun_command() {
   const char* lab = std::getenv("AISYS_LAB");
   const char* part = std::getenv("AISYS_PART");
   const char* impl = std::getenv("AISYS_IMPL");
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   if (lab != nullptr && part != nullptr) {
     out << "aisys test " << lab << " --part " << part;
+    if (info != nullptr) out << " --case " << info->test_suite_name() << "." << info->name();
     // Under `aisys grade` the files are a copy of the submission (impl "submission"): the student
     // reruns on their own skeleton/, which `aisys test` builds by default.
     if (impl != nullptr && std::string(impl) == "reference") out << " --impl reference";
     out << " --seed " << test_seed();
   } else {
     out << "AISYS_SEED=" << test_seed() << " <this test binary>";
-    if (const auto* info = ::testing::UnitTest::GetInstance()->current_test_info()) {
-      out << " --gtest_filter=" << info->test_suite_name() << "." << info->name();
-    }
+    if (info != nullptr) out << " --gtest_filter=" << info->test_suite_name() << "." << info->name();
   }
   return out.str();
 }

@@ -154,6 +154,17 @@ set_tests_properties(aisys.unknown_lab PROPERTIES LABELS "cpu;grading"
 add_test(NAME aisys.missing_submission COMMAND ${_aisys} grade 01 --submission /nonexistent/folder)
 set_tests_properties(aisys.missing_submission PROPERTIES LABELS "cpu;grading"
                      PASS_REGULAR_EXPRESSION "submission folder /nonexistent/folder does not exist")
+# `aisys test --part P --case Suite.Name` (the rerun line a failure prints) runs exactly that test;
+# a case that names no test is an error, not a silent pass of zero tests.
+add_test(NAME aisys.test_one_case
+         COMMAND ${_aisys} test 01 --part cpu-naive --case CpuGemmNaive.AlphaBeta --impl reference)
+set_tests_properties(aisys.test_one_case PROPERTIES LABELS "cpu;grading" PASS_REGULAR_EXPRESSION "cpu-naive: passed"
+                     FAIL_REGULAR_EXPRESSION "Running ([02-9]|[1-9][0-9]+) tests?"
+                     RESOURCE_LOCK aisys_main_build_tree)  # `aisys test` runs `cmake --build` on this tree
+add_test(NAME aisys.test_case_names_nothing
+         COMMAND ${_aisys} test 01 --part cpu-naive --case No.SuchTest --impl reference)
+set_tests_properties(aisys.test_case_names_nothing PROPERTIES LABELS "cpu;grading"
+                     PASS_REGULAR_EXPRESSION "--case No.SuchTest names no test" RESOURCE_LOCK aisys_main_build_tree)
 add_test(NAME aisys.bad_results_file
          COMMAND ${_aisys} report --results "${PROJECT_SOURCE_DIR}/reports/tests/fixtures/broken-not-json.json"
                  --out "${CMAKE_CURRENT_BINARY_DIR}/broken-report")

@@ -252,12 +252,13 @@ TEST(RerunCommand, IsACommandTheCliAccepts) {
   ::setenv("AISYS_LAB", "01", 1);
   ::setenv("AISYS_PART", "cpu-naive", 1);
   const std::string seed = " --seed " + std::to_string(t::test_seed());
+  const std::string part = "aisys test 01 --part cpu-naive --case RerunCommand.IsACommandTheCliAccepts";
   ::setenv("AISYS_IMPL", "submission", 1);
-  EXPECT_EQ(t::rerun_command(), "aisys test 01 --part cpu-naive" + seed);
+  EXPECT_EQ(t::rerun_command(), part + seed);
   ::setenv("AISYS_IMPL", "skeleton", 1);
-  EXPECT_EQ(t::rerun_command(), "aisys test 01 --part cpu-naive" + seed);
+  EXPECT_EQ(t::rerun_command(), part + seed);
   ::setenv("AISYS_IMPL", "reference", 1);
-  EXPECT_EQ(t::rerun_command(), "aisys test 01 --part cpu-naive --impl reference" + seed);
+  EXPECT_EQ(t::rerun_command(), part + " --impl reference" + seed);
   ::unsetenv("AISYS_IMPL");
   ::unsetenv("AISYS_PART");
   ::unsetenv("AISYS_LAB");
