@@ -1019,12 +1019,15 @@ PROFILE_ROWS = (("step_s", "whole step"),
                 ("forward_kernels_s", "forward kernels (the ops)"),
                 ("backward_rules_s", "backward rules"),
                 ("optimizer_s", "optimizer update"),
-                ("outside_kernels_s", "outside kernels (the framework's overhead)"))
+                ("outside_kernels_s", "outside kernels (the framework's overhead)"),
+                ("hand_step_s", "the same step written by hand (no graph), for comparison"))
 PROFILE_NOTE = ("Seconds per training step, averaged over the profiled steps: inside the forward "
                 "ops' kernels, inside the backward rules, in the optimizer's update, and outside "
                 "all of them (building the graph, the engine's bookkeeping: the framework's "
                 "overhead); fraction = that time / the whole step. The overhead fraction is the "
-                "last row's fraction, 1 − kernel_fraction.")
+                "fraction outside kernels, 1 − kernel_fraction. The graded framework efficiency is "
+                "T_hand / (T_hand + T_outside), with T_hand the hand-written step's time: slower "
+                "kernels cannot raise it.")
 
 
 def profile_records(records):
@@ -1068,6 +1071,8 @@ def profile_note(rec, records):
         bits.append("overhead fraction %.3f" % num(d.get("overhead_fraction")))
     elif num(d.get("kernel_fraction")) is not None:
         bits.append("kernel fraction %.3f" % num(d.get("kernel_fraction")))
+    if num(d.get("framework_efficiency")) is not None:
+        bits.append("framework efficiency %.3f" % num(d.get("framework_efficiency")))
     line = "%s: %s." % (text(rec.get("case")) or "step profile", ", ".join(bits)) if bits else ""
     for r in records:
         base = obj(r.get("baseline"))

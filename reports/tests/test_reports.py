@@ -1095,5 +1095,25 @@ class HandicappedBaselineTest(unittest.TestCase):
         self.assertNotIn("HANDICAPPED", line)
 
 
+class FrameworkEfficiencyTest(unittest.TestCase):
+    """A step profile with the hand-written step's time (the graded framework efficiency) shows that
+    row and the efficiency in the note; a profile without them (older results) shows neither."""
+
+    def test_profile_with_and_without_the_hand_written_step(self):
+        report = HandicappedBaselineTest.load(self)
+        details = {"steps": 20, "step_s": 0.002642, "forward_kernels_s": 0.00076, "backward_rules_s": 0.00175,
+                   "optimizer_s": 0.00011, "outside_kernels_s": 2.25e-05, "kernel_fraction": 0.991,
+                   "overhead_fraction": 0.009, "hand_step_s": 0.002196, "framework_efficiency": 0.990}
+        rec = {"case": "overhead/mlp-b256", "details": details}
+        rows = report.profile_rows(rec)
+        self.assertEqual(rows[-1], ["the same step written by hand (no graph), for comparison", "2.196 ms", "0.831"])
+        self.assertIn("framework efficiency 0.990", report.profile_note(rec, [rec]))
+        old = dict(details)
+        del old["hand_step_s"], old["framework_efficiency"]
+        rec_old = {"case": "overhead/mlp-b256", "details": old}
+        self.assertEqual(len(report.profile_rows(rec_old)), 5)
+        self.assertNotIn("framework efficiency 0.", report.profile_note(rec_old, [rec_old]))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
