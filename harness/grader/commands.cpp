@@ -539,15 +539,7 @@ int cmd_handout(const std::string& out_arg) {
     fs::create_directories(to);
     for (const auto& e : fs::directory_iterator(from)) {
       const std::string name = e.path().filename().string();
-      const fs::path rel = fs::relative(e.path(), src);
-      // No solutions and no history: reference/, hidden tests, .git; no build trees.
-      const bool top_level = from == src;
-      const bool build_tree = e.is_directory() && top_level && (name == "build" || name.rfind("build-", 0) == 0 || name == "out");
-      if (name == ".git" || name == "hidden_tests" || name == "__pycache__" || build_tree ||
-          rel == "reference" || e.path() == out || e.path() == tmp) {
-        continue;
-      }
-      if (e.is_symlink()) continue;
+      if (excluded(e.path().lexically_relative(src)) || e.path() == out || e.path() == tmp || e.is_symlink()) continue;
       if (e.is_directory()) copy(e.path(), to / name);
       else if (e.is_regular_file()) {
         fs::copy_file(e.path(), to / name);
