@@ -196,13 +196,18 @@ double predicted(const std::string& alg, int p, double n, double alpha, double b
   const double lg = std::ceil(std::log2(p));
   if (alg == "ring") return 2.0 * (p - 1) * alpha + 2.0 * (p - 1) / p * n * beta;
   if (alg == "halving-doubling") return 2.0 * lg * alpha + 2.0 * (p - 1) / p * n * beta;
-  return 2.0 * lg * (alpha + n * beta);  // binomial reduce + broadcast, unpipelined
+  // Binomial reduce + broadcast. Segments (the reference's 64 KiB) add an alpha per segment, left out
+  // (microseconds at these sizes), and leave the bandwidth term: the root receives, then sends,
+  // log2 p copies of the n bytes either way.
+  return 2.0 * lg * (alpha + n * beta);
 }
 
 // Overlap of gradient all-reduces with the backward pass, for one bucket size: data-parallel
 // training steps of an MLP whose gradients total about 24 MiB, with the backward's compute emulated
-// by a calibrated spin per layer (real compute would fight the all-reduce for the same two cores),
-// set so that compute takes about twice as long as communication. Times per step (slowest rank):
+// by a calibrated spin per layer (real compute would fight the all-reduce for the same two cores)
+// that adds twice the communication time to the MLP's own backward, so compute takes at least twice
+// as long as communication (more where the MLP's own backward is not negligible against a fast
+// link). Times per step (slowest rank):
 //   comm        the gradients' all-reduce alone (the bucketer, no compute)
 //   compute     the step with no communication
 //   no_overlap  compute, then every bucket's all-reduce after the backward
@@ -250,8 +255,8 @@ Overlap measure_overlap(Communicator& c, std::size_t bucket_bytes, int steps) {
     for (int l = model.layers() - 1; l >= 0; --l) bucketer.ready(model.gradients(l));
     bucketer.finish();
   }, steps);
-  // Calibrate the emulated compute to about twice the communication (a backward pass's usual share
-  // when the network keeps up): then all but the last layers' all-reduces can hide.
+  // Add emulated compute of twice the communication (a backward pass's usual share when the network
+  // keeps up): then all but the last layers' all-reduces can hide.
   o.extra_backward_s_per_layer = 2.0 * r.comm / model.layers();
   r.compute = slowest_step(c, [&] { aisys::comm::train_data_parallel(c, model, data, o, none); }, steps);
   for (int i = 0; i < steps; ++i) {  // interleaved
