@@ -3,6 +3,7 @@
 // and say what is missing.
 #include "aisys/harness/cudnn_conv_baselines.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -130,6 +131,16 @@ nlohmann::json cudnn_info() {
 
 CudnnConv2d::CudnnConv2d(const Conv2dShape& s, cudaStream_t stream) : shape_(s), impl_(std::make_unique<Impl>()) {
   s.validate();
+  if (stream != nullptr) {
+    // The Tensor allocates, zeroes and copies on the legacy default stream; a non-blocking stream is
+    // not ordered after that work, so cuDNN could read inputs not yet written.
+    unsigned flags = 0;
+    AISYS_CUDA_CHECK(cudaStreamGetFlags(stream, &flags));
+    if (flags & cudaStreamNonBlocking) {
+      throw InvalidArgument("CudnnConv2d: a non-blocking stream is not ordered after the Tensor's work on the legacy "
+                            "default stream; pass the default stream or a blocking one");
+    }
+  }
   Impl& m = *impl_;
   AISYS_CUDNN_CHECK(cudnnCreate(&m.handle));
   AISYS_CUDNN_CHECK(cudnnSetStream(m.handle, stream));
@@ -151,16 +162,25 @@ CudnnConv2d::CudnnConv2d(const Conv2dShape& s, cudaStream_t stream) : shape_(s),
   AISYS_CUDNN_CHECK(cudnnCreateTensorDescriptor(&m.y));
   AISYS_CUDNN_CHECK(cudnnSetTensor4dDescriptor(m.y, CUDNN_TENSOR_NCHW, CUDNN_DATA_FLOAT, n, c, h, w));
 
-  int count = 0;
-  std::vector<cudnnConvolutionFwdAlgoPerf_t> fwd(CUDNN_CONVOLUTION_FWD_ALGO_COUNT);
+  // Room for every result cuDNN may return (its own maximum, which can exceed the enum's count: a
+  // search may list an algorithm under more than one math type, the faster non-FMA ones first, and
+  // a list cut at the enum's count could then hold no FMA entry at all).
+  int count = 0, most = 0;
+  AISYS_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithmMaxCount(m.handle, &most));
+  std::vector<cudnnConvolutionFwdAlgoPerf_t> fwd(
+      static_cast<std::size_t>(std::max<int>(most, CUDNN_CONVOLUTION_FWD_ALGO_COUNT)));
   AISYS_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithm(m.handle, m.x, m.w, m.conv, m.y, static_cast<int>(fwd.size()),
                                                          &count, fwd.data()));
   m.fwd = choose(fwd, count, fwd_name, m.passes["forward"], "forward").algo;
-  std::vector<cudnnConvolutionBwdDataAlgoPerf_t> bd(CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT);
+  AISYS_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithmMaxCount(m.handle, &most));
+  std::vector<cudnnConvolutionBwdDataAlgoPerf_t> bd(
+      static_cast<std::size_t>(std::max<int>(most, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT)));
   AISYS_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithm(m.handle, m.w, m.y, m.conv, m.x, static_cast<int>(bd.size()),
                                                               &count, bd.data()));
   m.bwd_data = choose(bd, count, bwd_data_name, m.passes["backward_data"], "backward-data").algo;
-  std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> bf(CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT);
+  AISYS_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(m.handle, &most));
+  std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> bf(
+      static_cast<std::size_t>(std::max<int>(most, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT)));
   AISYS_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithm(m.handle, m.x, m.y, m.conv, m.w,
                                                                 static_cast<int>(bf.size()), &count, bf.data()));
   m.bwd_filter = choose(bf, count, bwd_filter_name, m.passes["backward_weights"], "backward-filter").algo;

@@ -466,7 +466,11 @@ void strided_copy(const Tensor& dst, const Tensor& src) {
 void Tensor::copy_from(const Tensor& src_in) {
   require_defined("copy_from");
   src_in.require_defined("copy_from");
-  const Tensor src = src_in.shape() == shape_ ? src_in : src_in.broadcast_to(shape_);
+  Tensor src = src_in.shape() == shape_ ? src_in : src_in.broadcast_to(shape_);
+  // A source that may overlap this tensor (a view of the same storage, e.g. x[1:] = x[:-1]) is read
+  // whole before anything is written, as if it had been copied first: the strided loops below
+  // (and the GPU kernel's threads) would otherwise read elements already overwritten.
+  if (src.shares_storage(*this)) src = src.clone();
   if (!device().is_cpu() || !src.device().is_cpu()) {
 #if AISYS_HAVE_CUDA
     if (device() == src.device()) {  // on one GPU: a strided, converting copy kernel

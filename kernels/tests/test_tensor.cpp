@@ -143,6 +143,23 @@ TEST(Tensor, CopiesConvertAndBroadcast) {
   }
 }
 
+// A copy between overlapping views of one storage reads the source whole first (x[1:] = x[:-1]
+// shifts x; read as it is written, it would smear x[0] over every element).
+TEST(Tensor, CopyBetweenOverlappingViewsReadsTheSourceFirst) {
+  for (const DType dtype : {DType::kFloat32, DType::kFloat64}) {
+    const Tensor x = Tensor::uniform({6, 3}, -1, 1, seed(), dtype);
+    const std::vector<double> before = x.to_vector();
+    x.slice(0, 1, 6).copy_from(x.slice(0, 0, 5));
+    const std::vector<double> after = x.to_vector();
+    for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(after[i], before[i]) << "row 0 changed";
+    for (std::size_t i = 3; i < after.size(); ++i) EXPECT_EQ(after[i], before[i - 3]) << "element " << i;
+    Tensor square = Tensor::uniform({4, 4}, -1, 1, seed() + 1, dtype);
+    const Tensor expected = square.t().contiguous();
+    square.copy_from(square.t());  // in-place transpose through a view of itself
+    EXPECT_EQ(square.to_vector(), expected.to_vector());
+  }
+}
+
 // Shapes for the elementwise tests: (a, b) pairs that broadcast, one of them a strided view.
 struct Pair {
   Tensor a, b;

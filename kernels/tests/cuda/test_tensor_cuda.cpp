@@ -58,6 +58,13 @@ TEST_F(TensorCuda, CopiesAcrossDevicesAndDtypes) {
   Tensor f = Tensor::zeros({4}, DType::kFloat64, Device::cuda());
   f.fill(2.5);
   EXPECT_EQ(f.to_vector(), (std::vector<double>{2.5, 2.5, 2.5, 2.5}));
+  // Overlapping views of one device storage: the kernel's threads would read what others wrote.
+  const Tensor big = Tensor::uniform({4096, 33}, -1, 1, seed() + 8);
+  const Tensor x = big.to(Device::cuda());
+  x.slice(0, 1, 4096).copy_from(x.slice(0, 0, 4095));
+  Tensor shifted = big.clone();
+  shifted.slice(0, 1, 4096).copy_from(big.slice(0, 0, 4095));  // the CPU's result
+  EXPECT_EQ(x.to_vector(), shifted.to_vector());
 }
 
 TEST_F(TensorCuda, ElementwiseMatchesCpu) {

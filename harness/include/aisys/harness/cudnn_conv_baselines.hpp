@@ -11,7 +11,8 @@
 //
 // Only in builds with CUDA and cuDNN (AISYS_HAVE_CUDNN); without them have_cudnn() is false and the
 // constructor throws aisys::LibraryError naming what is missing. Calls are asynchronous on the
-// given stream (or the legacy default stream); outputs are overwritten (beta = 0).
+// given stream: the legacy default stream, or a blocking one (a non-blocking stream is refused: it
+// is not ordered after the Tensor's work on the default stream); outputs are overwritten (beta = 0).
 #pragma once
 
 #include <memory>

@@ -127,7 +127,8 @@ class Tensor {
   Tensor clone() const;       // always a new contiguous storage
   Tensor to(Device device) const;
   Tensor to(DType dtype) const;
-  // Copies src's values into this tensor (same shape, or src broadcastable to it; any dtypes).
+  // Copies src's values into this tensor (same shape, or src broadcastable to it; any dtypes; a
+  // source overlapping this tensor, a view of the same storage, is read whole before any write).
   void copy_from(const Tensor& src);
   void fill(double value);
 
