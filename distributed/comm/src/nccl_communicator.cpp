@@ -1,10 +1,14 @@
 // The NCCL backend of comm::Communicator (nccl_communicator.hpp). Every wait polls the stream or
 // the request's event and, meanwhile, ncclCommGetAsyncError: an error NCCL detects in the
 // background (a lost connection to a peer, a remote rank's failure) aborts the communicator, whose
-// kernels would otherwise wait for the peer forever, and the wait throws naming it.
+// kernels would otherwise wait for the peer forever, and the wait throws naming it. A wait that
+// sees no error but no progress either (a peer that died without NCCL noticing, or never posts the
+// matching call) ends the same way after AISYS_NCCL_WAIT_S seconds (default 300).
 #include "aisys/comm/nccl_communicator.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <exception>
 #include <map>
 #include <string>
@@ -51,6 +55,41 @@ ncclDataType_t nccl_type(DataType t) {
   return ncclFloat32;
 }
 
+// Whether this process is one rank of a multi-rank MPI job, whose ranks share one NCCL
+// communicator. MPI already running says so; a process mpirun started (OMPI_COMM_WORLD_SIZE, or
+// PMI_SIZE elsewhere, above 1) joins its job; otherwise it is a lone process and MPI is not
+// started for it (a singleton MPI_Init needs Open MPI's helper daemon, may refuse root, and gives a
+// one-rank world anyway).
+bool in_multi_rank_job() {
+#if AISYS_HAVE_MPI
+  if (!have_mpi()) return false;
+  int initialized = 0, finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (finalized) return false;
+  if (!initialized) {
+    const char* size = std::getenv("OMPI_COMM_WORLD_SIZE");
+    if (size == nullptr) size = std::getenv("PMI_SIZE");
+    if (size == nullptr || std::atoi(size) <= 1) return false;
+  }
+  return mpi_world().size() > 1;
+#else
+  return false;
+#endif
+}
+
+// How long a wait may see neither progress nor an error: AISYS_NCCL_WAIT_S, default 300 s.
+double wait_limit_s() {
+  const char* v = std::getenv("AISYS_NCCL_WAIT_S");
+  if (v == nullptr || *v == '\0') return 300.0;
+  char* end = nullptr;
+  const double s = std::strtod(v, &end);
+  if (end == v || *end != '\0' || !(s > 0)) {
+    throw InvalidArgument(std::string("AISYS_NCCL_WAIT_S=") + v + ": not a positive number of seconds");
+  }
+  return s;
+}
+
 // This rank's place among the ranks of its node (the GPU it takes) and how many share the node.
 // Collective under MPI with more than one rank.
 struct NodePlace {
@@ -60,7 +99,7 @@ struct NodePlace {
 NodePlace node_place() {
   NodePlace place;
 #if AISYS_HAVE_MPI
-  if (have_mpi() && mpi_world().size() > 1) {
+  if (in_multi_rank_job()) {
     place.rank = mpi_world().rank();
     MPI_Comm node;
     if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, place.rank, MPI_INFO_NULL, &node) == MPI_SUCCESS) {
@@ -93,7 +132,7 @@ class NcclCommunicator final : public Communicator {
     rank_ = 0;
     size_ = 1;
 #if AISYS_HAVE_MPI
-    if (have_mpi() && mpi_world().size() > 1) {
+    if (in_multi_rank_job()) {
       rank_ = mpi_world().rank();
       size_ = mpi_world().size();
       if (rank_ == 0) AISYS_NCCL_CHECK(ncclGetUniqueId(&id));
@@ -119,7 +158,12 @@ class NcclCommunicator final : public Communicator {
   }
 
   ~NcclCommunicator() override {
-    if (comm_) ncclCommDestroy(comm_);  // null once aborted
+    // ncclCommDestroy first finishes what is in flight: with requests still issued or queued (an
+    // exception unwound past them) their peers may never match them, so abort instead.
+    if (comm_) {
+      if (issued_.empty() && pending_.empty()) ncclCommDestroy(comm_);
+      else ncclCommAbort(comm_);
+    }
     if (stream_) cudaStreamDestroy(stream_);
   }
 
@@ -164,6 +208,7 @@ class NcclCommunicator final : public Communicator {
     flush();
     const cudaError_t rc = cudaEventQuery(static_cast<cudaEvent_t>(impl->event));
     if (rc == cudaErrorNotReady) {
+      clear_not_ready();
       check_async_error(impl->what);
       return false;
     }
@@ -332,18 +377,34 @@ class NcclCommunicator final : public Communicator {
   }
 
   // Polls `query` (cudaEventQuery or cudaStreamQuery) until the work is done, asking NCCL every 256
-  // polls for an error found in the background; yields the core between those checks.
+  // polls for an error found in the background; yields the core between those checks. Past
+  // wait_limit_s() without completion the communicator is aborted and the wait throws.
   template <class Query>
   void wait_until(Query query, const std::string& what) {
+    const auto start = std::chrono::steady_clock::now();
+    const double limit = wait_limit_s();
     for (unsigned polls = 1;; ++polls) {
       const cudaError_t rc = query();
       if (rc == cudaSuccess) return;
       if (rc != cudaErrorNotReady) AISYS_CUDA_CHECK(rc);
+      clear_not_ready();
       if (polls % 256 == 0) {
         check_async_error(what);
+        const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (waited > limit) {
+          abort_and_throw("rank " + std::to_string(rank_) + ": no progress in " + std::to_string(static_cast<int>(waited)) +
+                          " s waiting for " + what +
+                          " and no error from NCCL: a peer rank has likely died, or never posts the matching call; "
+                          "the NCCL communicator was aborted (AISYS_NCCL_WAIT_S sets the limit, in seconds)");
+        }
         std::this_thread::yield();
       }
     }
+  }
+  // A query's cudaErrorNotReady is not an error, but it may be left as the runtime's last error,
+  // where the next launch check would report it.
+  static void clear_not_ready() {
+    if (cudaPeekAtLastError() == cudaErrorNotReady) (void)cudaGetLastError();
   }
   void wait_for_stream(const std::string& what) {
     cudaStream_t stream = stream_;
@@ -357,9 +418,15 @@ class NcclCommunicator final : public Communicator {
     AISYS_NCCL_CHECK(ncclCommGetAsyncError(live(), &state));
     if (state == ncclSuccess || state == ncclInProgress) return;
     const char* last = ncclGetLastError(comm_);
-    aborted_ = "rank " + std::to_string(rank_) + ": NCCL reported " + ncclGetErrorString(state) +
-               (last != nullptr && *last != '\0' ? std::string(" (") + last + ")" : std::string()) +
-               " while waiting for " + what + "; the NCCL communicator was aborted (a peer rank has likely failed)";
+    abort_and_throw("rank " + std::to_string(rank_) + ": NCCL reported " + ncclGetErrorString(state) +
+                    (last != nullptr && *last != '\0' ? std::string(" (") + last + ")" : std::string()) +
+                    " while waiting for " + what + "; the NCCL communicator was aborted (a peer rank has likely failed)");
+  }
+
+  // Aborts the communicator (its kernels end instead of waiting for a peer) and throws `why`, which
+  // every later operation repeats.
+  [[noreturn]] void abort_and_throw(const std::string& why) {
+    aborted_ = why;
     (void)ncclCommAbort(comm_);
     comm_ = nullptr;
     // Nothing in flight will complete now: every request, issued or still queued, ends failed with
@@ -418,7 +485,7 @@ std::string nccl_unavailable_reason() {
     why = local_nccl_obstacle(static_cast<int>(enumerate_devices().devices.size()), node_place());
   }
 #if AISYS_HAVE_MPI
-  if (have_mpi() && mpi_world().size() > 1) {
+  if (in_multi_rank_job()) {
     int ok = why.empty() ? 1 : 0, all_ok = 0;
     MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     if (all_ok == 0 && why.empty()) why = "another rank cannot have an NCCL communicator";

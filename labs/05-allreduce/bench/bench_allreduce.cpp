@@ -304,11 +304,19 @@ int main(int argc, char** argv) {
       }
       return 2;
     }
+    // Agreed by every rank (a rank that returned alone would leave the others in NCCL's set-up).
+    if (const std::string why = aisys::comm::nccl_unavailable_reason(); !why.empty()) {
+      if (rank == 0) std::fprintf(stderr, "lab05 bench: --aisys_backend=nccl: %s\n", why.c_str());
+      return 2;
+    }
     try {
       nccl = aisys::comm::make_nccl_communicator();
     } catch (const std::exception& e) {
+      // Set-up failed here but perhaps not elsewhere: the other ranks may be waiting in
+      // ncclCommInitRank for this one, so the whole job ends.
       std::fprintf(stderr, "lab05 bench: rank %d: --aisys_backend=nccl: %s\n", rank, e.what());
-      return 2;
+      std::fflush(stderr);
+      MPI_Abort(MPI_COMM_WORLD, 2);
     }
   }
   Communicator& c = on_nccl && nccl ? *nccl : world;
