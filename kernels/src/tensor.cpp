@@ -119,9 +119,10 @@ Storage::Storage(std::size_t bytes, Device device, bool zeroed) : bytes_(bytes),
       if (e != cudaSuccess) data_ = nullptr;  // nothing to give back
     }
   }
-  // Device blocks are always zeroed, `zeroed` or not, as before they were cached (an asynchronous
-  // memset on the stream every user shares, so it is ordered after a cached block's last use).
-  if (e == cudaSuccess) e = cudaMemset(data_, 0, alloc);
+  // Zeroed when asked (an asynchronous memset on the legacy default stream, which every user of
+  // tensor memory shares, so it is ordered after a cached block's last use); an uninitialized
+  // tensor's block is left as it is, as on the host: its producer writes every element.
+  if (e == cudaSuccess && zeroed) e = cudaMemset(data_, 0, alloc);
   if (e != cudaSuccess) {
     if (data_ != nullptr) (void)cudaFree(data_);  // a block obtained, then the memset failed
     data_ = nullptr;

@@ -229,7 +229,7 @@ void strided_copy(const Tensor& dst, const Tensor& src_in) {
 
 Tensor binary(Elementwise op, const Tensor& a, const Tensor& b, const Shape& shape) {
   set_device(a);
-  Tensor out = Tensor::empty(shape, a.dtype(), a.device());
+  Tensor out = Tensor::uninitialized(shape, a.dtype(), a.device());
   const long long n = out.numel();
   if (n == 0) return out;
   const Tensor ab = a.broadcast_to(shape), bb = b.broadcast_to(shape);
@@ -249,7 +249,7 @@ Tensor binary(Elementwise op, const Tensor& a, const Tensor& b, const Shape& sha
 
 Tensor unary(Elementwise op, const Tensor& a, double scalar) {
   set_device(a);
-  Tensor out = Tensor::empty(a.shape(), a.dtype(), a.device());
+  Tensor out = Tensor::uninitialized(a.shape(), a.dtype(), a.device());
   const long long n = out.numel();
   if (n == 0) return out;
   const Strided s = describe(a.shape(), {&out, &a});
@@ -268,7 +268,7 @@ Tensor unary(Elementwise op, const Tensor& a, double scalar) {
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b, const Shape& shape) {
   set_device(a);
-  Tensor out = Tensor::empty(shape, a.dtype(), a.device());
+  Tensor out = Tensor::uninitialized(shape, a.dtype(), a.device());
   const long long n = out.numel();
   if (n == 0) return out;
   const Tensor cb = cond.broadcast_to(shape), ab = a.broadcast_to(shape), bb = b.broadcast_to(shape);

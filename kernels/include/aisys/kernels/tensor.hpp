@@ -45,14 +45,15 @@ std::int64_t numel(const Shape& shape);
 // Throws InvalidArgument naming `op` and both shapes when they do not broadcast.
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op = "broadcast");
 
-// Bytes on one device; shared by every view of them. Allocated zeroed on the CPU (64-byte
-// aligned), with cudaMalloc on a GPU (CUDA builds only: elsewhere "built without CUDA"), both
+// Bytes on one device; shared by every view of them. Allocated zeroed (64-byte aligned on the
+// CPU), with cudaMalloc on a GPU (CUDA builds only: elsewhere "built without CUDA"), both
 // through a cache of freed blocks (block_cache.hpp), so a training loop's repeated sizes cost
 // neither page faults nor cudaMalloc/cudaFree (which waits for the whole device);
 // AISYS_NO_DEVICE_CACHE=1 sends freed device blocks straight to cudaFree (for compute-sanitizer).
 class Storage {
  public:
-  // zeroed = false leaves CPU bytes as allocated (for outputs every element of which is written).
+  // zeroed = false leaves the bytes as allocated, on either device (for outputs every element of
+  // which is written).
   Storage(std::size_t bytes, Device device, bool zeroed = true);
   ~Storage();
   Storage(const Storage&) = delete;
@@ -73,8 +74,8 @@ class Tensor {
 
   // Creation (contiguous, row-major).
   static Tensor empty(const Shape& shape, DType dtype = DType::kFloat32, Device device = Device::cpu());
-  // Like empty() but the CPU bytes are not zeroed: for an op's output whose every element it
-  // writes (skips a memset per op).
+  // Like empty() but the bytes are not zeroed (CPU or GPU): for an op's output whose every element
+  // it writes (skips a memset per op).
   static Tensor uninitialized(const Shape& shape, DType dtype = DType::kFloat32, Device device = Device::cpu());
   static Tensor zeros(const Shape& shape, DType dtype = DType::kFloat32, Device device = Device::cpu());
   static Tensor full(const Shape& shape, double value, DType dtype = DType::kFloat32, Device device = Device::cpu());
