@@ -252,13 +252,67 @@ void run_correctness(const Manifest& m, const Part& part, const Workspace& w, co
 
 }  // namespace
 
+std::string sanitizer_unusable_reason(const std::string& output) {
+  // What compute-sanitizer prints when it cannot work on this machine (a device or platform it
+  // does not support, as under gVisor; an incomplete installation), as against what it finds.
+  static const char* const kSigns[] = {"Device not supported", "Unable to find injection library",
+                                       "not supported on this platform", "Could not find injection library"};
+  std::istringstream lines(output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    for (const char* sign : kSigns) {
+      if (line.find(sign) != std::string::npos) {
+        const auto start = line.find_first_not_of("= \t");
+        return start == std::string::npos ? line : line.substr(start);
+      }
+    }
+  }
+  return "";
+}
+
+namespace {
+
+// The program's path: itself when it names a folder, else the first executable match on PATH;
+// "" when there is none.
+std::string find_executable(const std::string& program) {
+  namespace fs = std::filesystem;
+  const auto runnable = [](const fs::path& p) {
+    std::error_code ec;
+    return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+  };
+  if (program.find('/') != std::string::npos) return runnable(program) ? program : "";
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path ? path : "");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    if (!dir.empty() && runnable(fs::path(dir) / program)) return (fs::path(dir) / program).string();
+  }
+  return "";
+}
+
+}  // namespace
+
 // On a GPU: the part's tests again under each compute-sanitizer tool it names (a missing
 // __syncthreads is a data race that racecheck reports even when the results happen to be right).
+// Where compute-sanitizer is missing or cannot run on this machine the part keeps its tests'
+// result and its message says that it was not checked, and why (a machine's lack, not the
+// submission's: its points are not taken).
 void run_sanitizers(const Manifest& m, const Part& part, const std::string& tests_binary,
                     const std::string& work_dir, const GradeOptions& o, std::uint64_t seed,
                     PartResult& pr) {
-  std::string sanitizer = *config::kCudaBinDir ? std::string(config::kCudaBinDir) + "/compute-sanitizer" : "compute-sanitizer";
-  if (const char* override_path = std::getenv("AISYS_COMPUTE_SANITIZER")) sanitizer = override_path;
+  std::string wanted = "compute-sanitizer";  // the toolkit's when it has one, else PATH's
+  if (const char* override_path = std::getenv("AISYS_COMPUTE_SANITIZER")) {
+    wanted = override_path;
+  } else if (*config::kCudaBinDir) {
+    const std::string toolkit = std::string(config::kCudaBinDir) + "/compute-sanitizer";
+    if (!find_executable(toolkit).empty()) wanted = toolkit;
+  }
+  const std::string sanitizer = find_executable(wanted);
+  if (sanitizer.empty()) {
+    pr.message += "; not checked under compute-sanitizer (" + wanted +
+                  " not found: install the CUDA Toolkit's compute-sanitizer, or set AISYS_COMPUTE_SANITIZER)";
+    return;
+  }
   for (const auto& tool : part.sanitizers) {
     RunOptions ro;
     ro.timeout_s = 4 * o.timeout_s.value_or(m.timeout_s);  // sanitizers slow kernels down a lot
@@ -268,6 +322,10 @@ void run_sanitizers(const Manifest& m, const Part& part, const std::string& test
     RunResult r = run_process({sanitizer, "--tool", tool, "--error-exitcode", "86", tests_binary,
                                "--gtest_filter=" + part.tests, "--gtest_color=no"}, ro);
     if (r.ok()) continue;
+    if (const std::string why = sanitizer_unusable_reason(r.output); !why.empty()) {
+      pr.message += "; not checked under compute-sanitizer, which cannot run on this machine (" + why + ")";
+      return;
+    }
     pr.points = 0;
     pr.output = tail(r.output);
     if (r.exit_code == 86) {

@@ -100,7 +100,12 @@ GradeResult grade(const GradeOptions& options);
 
 // Reruns a passing GPU part's tests under each compute-sanitizer tool it names
 // (`part.sanitizers`); a report (exit code 86) or a crash sets the part to 0 and says why. The
-// sanitizer is the CUDA Toolkit's, or $AISYS_COMPUTE_SANITIZER when set.
+// sanitizer is the CUDA Toolkit's (else the one on PATH), or $AISYS_COMPUTE_SANITIZER when set.
+// Where it is missing, or says it cannot run here (sanitizer_unusable_reason), the part keeps its
+// points and its message says it was not checked, and why.
+// The line of compute-sanitizer's output saying it cannot run on this machine ("Device not
+// supported", a missing injection library), or "" when it says nothing of the kind.
+std::string sanitizer_unusable_reason(const std::string& output);
 void run_sanitizers(const Manifest& m, const Part& part, const std::string& tests_binary,
                     const std::string& work_dir, const GradeOptions& o, std::uint64_t seed,
                     PartResult& pr);

@@ -359,6 +359,50 @@ TEST(Sanitizers, AReportZeroesThePartAndIsQuoted) {
   std::filesystem::remove_all(dir);
 }
 
+// A machine whose compute-sanitizer is missing, or refuses the device (as under gVisor), does not
+// cost the part its points: the message says the check was not made, and why.
+TEST(Sanitizers, ASanitizerThatCannotRunHereLeavesThePointsAndSaysSo) {
+  const auto dir = std::filesystem::temp_directory_path() / "aisys-sanitizer-unusable-test";
+  std::filesystem::create_directories(dir);
+  const auto fake = dir / "compute-sanitizer";
+  std::ofstream(fake) << "#!/bin/sh\n"
+                         "echo '========= COMPUTE-SANITIZER'\n"
+                         "echo '========= Error: Device not supported'\n"
+                         "exit 1\n";
+  std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+  g::Manifest m = g::parse_manifest(minimal_manifest(), "lab.json");
+  g::Part part = m.parts[0];
+  part.sanitizers = {"memcheck", "racecheck"};
+  g::GradeOptions o;
+  g::PartResult passed;
+  passed.points = passed.max_points = 5;
+  passed.status = "passed";
+  passed.message = "3/3 tests passed";
+  ::setenv("AISYS_COMPUTE_SANITIZER", fake.c_str(), 1);
+  g::PartResult refused = passed;
+  g::run_sanitizers(m, part, "/bin/true", dir.string(), o, 1, refused);
+  EXPECT_EQ(refused.status, "passed");
+  EXPECT_EQ(refused.points, 5);
+  EXPECT_NE(refused.message.find("not checked under compute-sanitizer, which cannot run on this machine (Error: Device "
+                                 "not supported)"),
+            std::string::npos)
+      << refused.message;
+  ::setenv("AISYS_COMPUTE_SANITIZER", (dir / "no-such-sanitizer").c_str(), 1);
+  g::PartResult missing = passed;
+  g::run_sanitizers(m, part, "/bin/true", dir.string(), o, 1, missing);
+  EXPECT_EQ(missing.status, "passed");
+  EXPECT_EQ(missing.points, 5);
+  EXPECT_NE(missing.message.find("not checked under compute-sanitizer (" + (dir / "no-such-sanitizer").string() +
+                                 " not found"),
+            std::string::npos)
+      << missing.message;
+  ::unsetenv("AISYS_COMPUTE_SANITIZER");
+  EXPECT_EQ(g::sanitizer_unusable_reason("========= ERROR SUMMARY: 2 errors\n"), "");
+  EXPECT_EQ(g::sanitizer_unusable_reason("x\n========= Error: Unable to find injection library\n"),
+            "Error: Unable to find injection library");
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Manifest, SanitizersAndCudaBuildFields) {
   auto j = minimal_manifest();
   j["parts"][0]["device"] = "gpu";
