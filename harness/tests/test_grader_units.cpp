@@ -318,13 +318,24 @@ TEST(Expectations, APartNeedingALibraryThisBuildLacksIsAcceptedAsSkipped) {
   EXPECT_FALSE(g::check_expectations(m, r, want, false).empty()) << "a part that needs nothing must not be skipped so";
 }
 
-// The compute-sanitizer pass of GPU parts, with a stand-in sanitizer (the real one needs a GPU):
-// racecheck reports a hazard, memcheck is clean.
-TEST(Sanitizers, AReportZeroesThePartAndIsQuoted) {
-  const auto dir = std::filesystem::temp_directory_path() / "aisys-sanitizer-test";
+namespace {
+
+// A stand-in compute-sanitizer (the real one needs a GPU): a shell script `dir`/compute-sanitizer
+// with the given body.
+std::filesystem::path fake_sanitizer(const std::filesystem::path& dir, const std::string& body) {
   std::filesystem::create_directories(dir);
   const auto fake = dir / "compute-sanitizer";
-  std::ofstream(fake) << "#!/bin/sh\n"
+  std::ofstream(fake) << "#!/bin/sh\n" << body;
+  std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+  return fake;
+}
+
+}  // namespace
+
+// The compute-sanitizer pass of GPU parts: racecheck reports a hazard, memcheck is clean.
+TEST(Sanitizers, AReportZeroesThePartAndIsQuoted) {
+  const auto dir = std::filesystem::temp_directory_path() / "aisys-sanitizer-test";
+  const auto fake = fake_sanitizer(dir,
                          "tool=$2\n"
                          "shift 4\n"
                          "if [ \"$tool\" = racecheck ]; then\n"
@@ -333,8 +344,7 @@ TEST(Sanitizers, AReportZeroesThePartAndIsQuoted) {
                          "  echo '========= RACECHECK SUMMARY: 1 hazard displayed'\n"
                          "  exit 86\n"
                          "fi\n"
-                         "exec \"$@\"\n";
-  std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+                         "exec \"$@\"\n");
   ::setenv("AISYS_COMPUTE_SANITIZER", fake.c_str(), 1);
   g::Manifest m = g::parse_manifest(minimal_manifest(), "lab.json");
   g::Part part = m.parts[0];
@@ -363,13 +373,10 @@ TEST(Sanitizers, AReportZeroesThePartAndIsQuoted) {
 // cost the part its points: the message says the check was not made, and why.
 TEST(Sanitizers, ASanitizerThatCannotRunHereLeavesThePointsAndSaysSo) {
   const auto dir = std::filesystem::temp_directory_path() / "aisys-sanitizer-unusable-test";
-  std::filesystem::create_directories(dir);
-  const auto fake = dir / "compute-sanitizer";
-  std::ofstream(fake) << "#!/bin/sh\n"
-                         "echo '========= COMPUTE-SANITIZER'\n"
-                         "echo '========= Error: Device not supported'\n"
-                         "exit 1\n";
-  std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+  const auto fake = fake_sanitizer(dir,
+                                   "echo '========= COMPUTE-SANITIZER'\n"
+                                   "echo '========= Error: Device not supported'\n"
+                                   "exit 1\n");
   g::Manifest m = g::parse_manifest(minimal_manifest(), "lab.json");
   g::Part part = m.parts[0];
   part.sanitizers = {"memcheck", "racecheck"};
