@@ -29,8 +29,13 @@ bool on_gpu(const char* op, std::initializer_list<const Tensor*> operands) {
   const Device d = (*operands.begin())->device();
   for (const Tensor* t : operands) {
     if (!(t->device() == d)) {
+      const bool cpu_scalar = std::any_of(operands.begin(), operands.end(),
+                                          [](const Tensor* x) { return x->dim() == 0 && x->device().is_cpu(); });
       throw InvalidArgument(std::string(op) + ": operands on different devices (" + to_string(d) + " and " +
-                            to_string(t->device()) + "); move one with .to(Device)");
+                            to_string(t->device()) + "); move one with .to(Device)" +
+                            (cpu_scalar ? " (a 0-d scalar is made on the CPU unless asked: Tensor::scalar(v, dtype, "
+                                          "x.device()))"
+                                        : ""));
     }
   }
 #if AISYS_HAVE_CUDA

@@ -145,7 +145,10 @@ class GpuGemmFixture : public Fixture {
 
   GpuGemmCaseSpec spec_;
   GemmFn<T> candidate_, baseline_;
-  aisys::cuda::Stream stream_;
+  // Ordered with the legacy default stream: a candidate that launches on stream 0 instead of the
+  // stream it is given still runs between the timing events (on a non-blocking stream it ran
+  // outside them, timed at a microsecond while its kernels piled up).
+  aisys::cuda::Stream stream_{aisys::cuda::Stream::Ordering::kWithDefaultStream};
   int sets_ = 1;
   std::uint64_t seed_ = 0;
   std::vector<std::vector<float>> host_a_, host_b_;

@@ -57,7 +57,10 @@ void check_same_size(std::size_t device_elements, std::size_t host_elements, con
 
 }  // namespace detail
 
-Stream::Stream() { AISYS_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking)); }
+Stream::Stream(Ordering ordering) {
+  AISYS_CUDA_CHECK(cudaStreamCreateWithFlags(
+      &stream_, ordering == Ordering::kNonBlocking ? cudaStreamNonBlocking : cudaStreamDefault));
+}
 
 Stream::~Stream() {
   if (stream_ != nullptr && cudaStreamDestroy(stream_) != cudaSuccess) (void)cudaGetLastError();

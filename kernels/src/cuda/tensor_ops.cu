@@ -352,9 +352,11 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in, const Shape& batch) {
   of.insert(of.end(), {m, n});
   // Broadcast batches are materialised: one contiguous [batch, M, K] and [batch, K, N].
   const Tensor a = a_in.broadcast_to(af).contiguous(), b = b_in.broadcast_to(bf).contiguous();
-  Tensor out = Tensor::zeros(of, a.dtype(), a.device());
   const long long batches = numel(batch);
-  if (m == 0 || n == 0 || k == 0 || batches == 0) return out;
+  // cuBLAS with beta = 0 writes every element of C without reading it: no zeroing, except for an
+  // empty sum (k = 0), whose result is zeros and which cuBLAS is not asked for.
+  if (m == 0 || n == 0 || k == 0 || batches == 0) return Tensor::zeros(of, a.dtype(), a.device());
+  Tensor out = Tensor::uninitialized(of, a.dtype(), a.device());
   cublasHandle_t h = handle_for(a.device().index);
   // Row-major C [M, N] = A B is column-major C^T [N, M] = B^T A^T: pass B first.
   if (a.dtype() == DType::kFloat32) {

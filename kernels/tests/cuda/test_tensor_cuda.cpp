@@ -86,6 +86,16 @@ TEST_F(TensorCuda, ElementwiseMatchesCpu) {
   expect_same(ops::add_scalar(ops::mul_scalar(da, 3), -1), ops::add_scalar(ops::mul_scalar(a, 3), -1), 1e-6, "scalars");
   expect_same(ops::where(ops::greater(da, db), da, db), ops::where(ops::greater(a, b), a, b), 0, "where");
   EXPECT_THROW(ops::add(da, b), InvalidArgument);  // different devices
+  // A CPU scalar next to a GPU tensor: the error says how to make the scalar on the device.
+  try {
+    (void)ops::mul(da, Tensor::scalar(0.5));
+    ADD_FAILURE() << "a CPU scalar times a GPU tensor did not throw";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("Tensor::scalar(v, dtype, x.device())"), std::string::npos) << e.what();
+  }
+  const Tensor half = Tensor::scalar(0.5, DType::kFloat32, da.device());
+  EXPECT_FALSE(half.device().is_cpu());
+  expect_same(ops::mul(da, half), ops::mul_scalar(a, 0.5), 1e-6, "times a scalar made on the GPU");
 }
 
 TEST_F(TensorCuda, ReductionsAndMatmulMatchCpu) {

@@ -6,8 +6,9 @@
 //
 // Algorithms: chosen once per pass in the constructor by cudnnFind*Algorithm (cuDNN times each
 // algorithm that supports the math type on scratch buffers and returns them fastest first), among
-// those whose math type is CUDNN_FMA_MATH and whose workspace fits in 256 MiB; info() names the
-// choice and every candidate's time, so the results context says what the baseline was.
+// those whose math type is CUDNN_FMA_MATH and whose workspace fits in 2 GiB; info() names the
+// choice, every candidate's time and any faster FMA algorithm the limit left out, so the results
+// context says what the baseline was.
 //
 // Only in builds with CUDA and cuDNN (AISYS_HAVE_CUDNN); without them have_cudnn() is false and the
 // constructor throws aisys::LibraryError naming what is missing. Calls are asynchronous on the

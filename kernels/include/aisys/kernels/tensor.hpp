@@ -82,7 +82,9 @@ class Tensor {
   static Tensor ones(const Shape& shape, DType dtype = DType::kFloat32, Device device = Device::cpu()) {
     return full(shape, 1.0, dtype, device);
   }
-  static Tensor scalar(double value, DType dtype = DType::kFloat32) { return full({}, value, dtype); }
+  static Tensor scalar(double value, DType dtype = DType::kFloat32, Device device = Device::cpu()) {
+    return full({}, value, dtype, device);
+  }
   // Values given in row-major order (converted to dtype); values.size() must equal numel(shape).
   static Tensor from_values(std::span<const double> values, const Shape& shape, DType dtype = DType::kFloat32);
   static Tensor from_values(std::initializer_list<double> values, const Shape& shape, DType dtype = DType::kFloat32) {

@@ -29,10 +29,14 @@
 
 namespace aisys::cuda {
 
-// A non-blocking CUDA stream (cudaStreamNonBlocking: no implicit sync with the legacy stream).
+// A CUDA stream: non-blocking by default (cudaStreamNonBlocking: no implicit sync with the legacy
+// default stream), or ordered with the legacy stream (kWithDefaultStream: work a caller puts on
+// stream 0 instead of this one still runs between this stream's earlier and later work, which a
+// timer recording events here then measures instead of missing).
 class Stream {
  public:
-  Stream();
+  enum class Ordering { kNonBlocking, kWithDefaultStream };
+  explicit Stream(Ordering ordering = Ordering::kNonBlocking);
   ~Stream();
   Stream(const Stream&) = delete;
   Stream& operator=(const Stream&) = delete;
