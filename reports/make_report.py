@@ -714,6 +714,10 @@ def machine_line(ctx):
         bits.append("commit " + text(ctx.get("commit")))
     if text(ctx.get("date")):
         bits.append(text(ctx.get("date")))
+    incomplete = ctx.get("incomplete")
+    if isinstance(incomplete, dict):  # the benchmark stopped before its last case
+        bits.append("INCOMPLETE run: %s of %s cases" % (text(incomplete.get("cases_done")) or "?",
+                                                        text(incomplete.get("cases_selected")) or "?"))
     return "; ".join(bits)
 
 

@@ -461,6 +461,20 @@ int run_benchmarks(int argc, char** argv, const char* impl, const char* lab_sour
   }
   results["context"] = ctx;
   results["records"] = nlohmann::json::array();
+  // The file is written after every case, marked incomplete in its context until the last write,
+  // so a run stopped at a time limit keeps what it measured (and says that it stopped).
+  const auto write_results = [&](bool complete) {
+    if (opt.out.empty()) return true;
+    if (complete) {
+      results["context"].erase("incomplete");
+    } else {
+      results["context"]["incomplete"] = {
+          {"cases_done", results["records"].size()},
+          {"cases_selected", selected.size()},
+          {"why", "written while the benchmark runs: it stopped before its last case (killed, or at a time limit)"}};
+    }
+    return write_atomically(opt.out, results.dump(2) + "\n");
+  };
   int errors = 0;
   for (const auto* c : selected) {
     auto rec = measure_case(*c, opt, ceil);
@@ -484,9 +498,10 @@ int run_benchmarks(int argc, char** argv, const char* impl, const char* lab_sour
     }
     std::fflush(stdout);
     results["records"].push_back(std::move(rec));
+    if (results["records"].size() < selected.size()) (void)write_results(false);
   }
   if (lock >= 0) ::close(lock);
-  if (!opt.out.empty() && !write_atomically(opt.out, results.dump(2) + "\n")) {
+  if (!write_results(true)) {
     std::fprintf(stderr, "aisys bench: cannot write %s\n", opt.out.c_str());
     return 2;
   }

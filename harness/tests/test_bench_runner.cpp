@@ -86,3 +86,41 @@ TEST(BenchRunner, RatiosSpreadsMetricsAndWrongOutputs) {
   EXPECT_FALSE(wrong.contains("ratio_to_baseline"));
   std::filesystem::remove_all(dir);
 }
+
+// The results file is written after every case, marked incomplete until the last: a run stopped
+// at a time limit keeps the cases it finished. The second case's fixture reads the file as it
+// stands when that case begins.
+TEST(BenchRunner, ResultsAreWrittenAfterEveryCaseUntilTheLast) {
+  ::setenv("OMP_WAIT_POLICY", "passive", 1);  // else the runner starts the process again to set it
+  const auto dir = std::filesystem::temp_directory_path() / "aisys-bench-runner-partial-test";
+  std::filesystem::create_directories(dir);
+  ::setenv("AISYS_LOCK_DIR", dir.c_str(), 1);
+  const std::string out = (dir / "results.json").string();
+  std::filesystem::remove(out);
+  nlohmann::json seen_during_second;
+  aisys::bench::register_case(fake_case("partial/first", true, false, false));
+  aisys::bench::Case second = fake_case("partial/second", true, false, false);
+  second.make_fixture = [&] {
+    std::ifstream in(out);
+    if (in) seen_during_second = nlohmann::json::parse(in);
+    return std::make_unique<FakeFixture>(false);
+  };
+  aisys::bench::register_case(second);
+  std::vector<std::string> args = {"bench", "--aisys_filter=^partial/", "--aisys_out=" + out,
+                                   "--aisys_no_ceilings", "--aisys_pairs=2", "--aisys_min_time=0.001"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  EXPECT_EQ(aisys::bench::run_benchmarks(static_cast<int>(args.size()), argv.data(), "test", ""), 0);
+  ASSERT_TRUE(seen_during_second.is_object()) << "no results file while the second case ran";
+  ASSERT_EQ(seen_during_second["records"].size(), 1u);
+  EXPECT_EQ(seen_during_second["records"][0]["case"], "partial/first");
+  ASSERT_TRUE(seen_during_second["context"].contains("incomplete")) << seen_during_second["context"].dump();
+  EXPECT_EQ(seen_during_second["context"]["incomplete"]["cases_done"], 1);
+  EXPECT_EQ(seen_during_second["context"]["incomplete"]["cases_selected"], 2);
+  std::ifstream in(out);
+  const auto final_results = nlohmann::json::parse(in);
+  EXPECT_EQ(final_results["records"].size(), 2u);
+  EXPECT_FALSE(final_results["context"].contains("incomplete")) << "the finished file is still marked incomplete";
+  std::filesystem::remove_all(dir);
+}

@@ -1094,6 +1094,14 @@ class HandicappedBaselineTest(unittest.TestCase):
         self.assertIn("core SkylakeX", line)
         self.assertNotIn("HANDICAPPED", line)
 
+    def test_an_incomplete_run_is_named(self):
+        # A results file written while its benchmark ran, and left so when it stopped early.
+        report = self.load()
+        ctx = {"cpu": {"model": "AMD EPYC"}, "incomplete": {"cases_done": 12, "cases_selected": 47, "why": "..."}}
+        self.assertIn("INCOMPLETE run: 12 of 47 cases", report.machine_line(ctx))
+        del ctx["incomplete"]
+        self.assertNotIn("INCOMPLETE", report.machine_line(ctx))
+
 
 class FrameworkEfficiencyTest(unittest.TestCase):
     """A step profile with the hand-written step's time (the graded framework efficiency) shows that
