@@ -489,7 +489,7 @@ do_bench() {
       elif grep -q 'which this build lacks, so it is not built' "$log"; then
         echo "--- aisys bench $lab: not in this build (skipped; the configure summary says why)"
       elif [[ $status -eq 124 || $status -eq 137 ]]; then
-        echo "--- aisys bench $lab: stopped at the --deadline-s budget (no results file for it)" >&2
+        echo "--- aisys bench $lab: stopped at the --deadline-s budget (the cases it finished are in results-$lab.json, marked incomplete)" >&2
         rc=1
       else
         echo "--- aisys bench $lab: FAILED" >&2
