@@ -103,7 +103,16 @@ class GpuGemmFixture : public Fixture {
   }
   double timed_candidate() override { return timed(candidate_, next(next_c_, last_c_), d_cc_, candidate_dispatch_); }
   double timed_baseline() override { return timed(baseline_, next(next_b_, last_b_), d_cb_, baseline_dispatch_); }
-  std::string check_candidate() override { return check(d_cc_[last_c_], last_c_); }
+  // The last timed call's output, then one more call's into the same buffer poisoned first: a
+  // candidate that skipped work on repeated inputs (its output left from an earlier call) fails.
+  std::string check_candidate() override {
+    if (std::string err = check(d_cc_[last_c_], last_c_); !err.empty()) return err;
+    aisys::cuda::poison(d_cc_[last_c_].data(), d_cc_[last_c_].size(), stream_.get());
+    launch(candidate_, last_c_, d_cc_);
+    stream_.synchronize();
+    if (std::string err = check(d_cc_[last_c_], last_c_); !err.empty()) return "on a repeated call, " + err;
+    return "";
+  }
   std::string check_baseline() override { return check(d_cb_[last_b_], last_b_); }
   nlohmann::json details() override {
     nlohmann::json d = {{"timing", to_string(candidate_dispatch_)}, {"input_sets", sets_}};
