@@ -145,6 +145,14 @@ int cmd_doctor() {
     ++missing;
     line("cuBLAS", false, e.what());
   }
+  // Optional: without it GPU parts are graded without their memcheck/racecheck runs (and say so).
+  std::string sanitizer_wanted;
+  const std::string sanitizer = aisys::grader::find_compute_sanitizer(&sanitizer_wanted);
+  line("compute-sanitizer", !sanitizer.empty(),
+       !sanitizer.empty() ? sanitizer
+                          : "not found (" + sanitizer_wanted +
+                                "): GPU parts are graded without their memcheck/racecheck runs; install the CUDA "
+                                "Toolkit's compute-sanitizer or set AISYS_COMPUTE_SANITIZER");
 #endif
   line("cuDNN", *config::kCudnnVersion != 0, *config::kCudnnVersion ? std::string("found ") + config::kCudnnVersion : "not found (set CUDNN_ROOT; needed by labs 02, 03, 07)");
   line("NCCL", *config::kNcclVersion != 0, *config::kNcclVersion ? std::string("found ") + config::kNcclVersion : "not found (set NCCL_ROOT; needed by lab 05 on a GPU)");

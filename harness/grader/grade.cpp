@@ -292,6 +292,18 @@ std::string find_executable(const std::string& program) {
 
 }  // namespace
 
+std::string find_compute_sanitizer(std::string* wanted_out) {
+  std::string wanted = "compute-sanitizer";  // the toolkit's when it has one, else PATH's
+  if (const char* override_path = std::getenv("AISYS_COMPUTE_SANITIZER")) {
+    wanted = override_path;
+  } else if (*config::kCudaBinDir) {
+    const std::string toolkit = std::string(config::kCudaBinDir) + "/compute-sanitizer";
+    if (!find_executable(toolkit).empty()) wanted = toolkit;
+  }
+  if (wanted_out != nullptr) *wanted_out = wanted;
+  return find_executable(wanted);
+}
+
 // On a GPU: the part's tests again under each compute-sanitizer tool it names (a missing
 // __syncthreads is a data race that racecheck reports even when the results happen to be right).
 // Where compute-sanitizer is missing or cannot run on this machine the part keeps its tests'
@@ -300,14 +312,8 @@ std::string find_executable(const std::string& program) {
 void run_sanitizers(const Manifest& m, const Part& part, const std::string& tests_binary,
                     const std::string& work_dir, const GradeOptions& o, std::uint64_t seed,
                     PartResult& pr) {
-  std::string wanted = "compute-sanitizer";  // the toolkit's when it has one, else PATH's
-  if (const char* override_path = std::getenv("AISYS_COMPUTE_SANITIZER")) {
-    wanted = override_path;
-  } else if (*config::kCudaBinDir) {
-    const std::string toolkit = std::string(config::kCudaBinDir) + "/compute-sanitizer";
-    if (!find_executable(toolkit).empty()) wanted = toolkit;
-  }
-  const std::string sanitizer = find_executable(wanted);
+  std::string wanted;
+  const std::string sanitizer = find_compute_sanitizer(&wanted);
   if (sanitizer.empty()) {
     pr.message += "; not checked under compute-sanitizer (" + wanted +
                   " not found: install the CUDA Toolkit's compute-sanitizer, or set AISYS_COMPUTE_SANITIZER)";

@@ -103,6 +103,9 @@ GradeResult grade(const GradeOptions& options);
 // sanitizer is the CUDA Toolkit's (else the one on PATH), or $AISYS_COMPUTE_SANITIZER when set.
 // Where it is missing, or says it cannot run here (sanitizer_unusable_reason), the part keeps its
 // points and its message says it was not checked, and why.
+// The compute-sanitizer GPU parts run under: $AISYS_COMPUTE_SANITIZER, else the CUDA Toolkit's,
+// else the one on PATH; "" when there is none (`wanted`, if given, is set to what was looked for).
+std::string find_compute_sanitizer(std::string* wanted = nullptr);
 // The line of compute-sanitizer's output saying it cannot run on this machine ("Device not
 // supported", a missing injection library), or "" when it says nothing of the kind.
 std::string sanitizer_unusable_reason(const std::string& output);

@@ -102,6 +102,13 @@ Perf choose(const std::vector<Perf>& results, int count, NameFn name, nlohmann::
   return *chosen;
 }
 
+void require_pass(unsigned searched, unsigned pass, const char* name) {
+  if ((searched & pass) == 0) {
+    throw InvalidArgument(std::string("cudnn ") + name + ": this CudnnConv2d was made without that pass (its "
+                          "constructor's `passes` leaves it out, so no algorithm was picked for it)");
+  }
+}
+
 void check(const char* pass, const char* what, const kernels::Tensor& t, const kernels::Shape& expected,
            const Conv2dShape& s) {
   if (!t.defined() || t.shape() != expected || t.dtype() != kernels::DType::kFloat32 || t.device().is_cpu() ||
@@ -128,6 +135,7 @@ struct CudnnConv2d::Impl {
   cudnnConvolutionBwdFilterAlgo_t bwd_filter{};
   void* workspace = nullptr;
   std::size_t workspace_bytes = 0;
+  unsigned searched = 0;  // CudnnConv2d::Passes with an algorithm
   nlohmann::json passes = nlohmann::json::object();
   ~Impl() {
     if (workspace) cudaFree(workspace);
@@ -145,8 +153,13 @@ nlohmann::json cudnn_info() {
   return {{"available", true}, {"version", static_cast<long>(cudnnGetVersion())}, {"math_type", "CUDNN_FMA_MATH"}};
 }
 
-CudnnConv2d::CudnnConv2d(const Conv2dShape& s, cudaStream_t stream) : shape_(s), impl_(std::make_unique<Impl>()) {
+CudnnConv2d::CudnnConv2d(const Conv2dShape& s, cudaStream_t stream, unsigned passes)
+    : shape_(s), impl_(std::make_unique<Impl>()) {
   s.validate();
+  if (passes == 0 || (passes & ~static_cast<unsigned>(kAllPasses)) != 0) {
+    throw InvalidArgument("CudnnConv2d: passes must be a non-empty combination of kForward, kBackwardData and "
+                          "kBackwardWeights, got " + std::to_string(passes));
+  }
   if (stream != nullptr) {
     // The Tensor allocates, zeroes and copies on the legacy default stream; a non-blocking stream is
     // not ordered after that work, so cuDNN could read inputs not yet written.
@@ -182,32 +195,39 @@ CudnnConv2d::CudnnConv2d(const Conv2dShape& s, cudaStream_t stream) : shape_(s),
   // search may list an algorithm under more than one math type, the faster non-FMA ones first, and
   // a list cut at the enum's count could then hold no FMA entry at all).
   int count = 0, most = 0;
-  AISYS_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithmMaxCount(m.handle, &most));
-  std::vector<cudnnConvolutionFwdAlgoPerf_t> fwd(
-      static_cast<std::size_t>(std::max<int>(most, CUDNN_CONVOLUTION_FWD_ALGO_COUNT)));
-  AISYS_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithm(m.handle, m.x, m.w, m.conv, m.y, static_cast<int>(fwd.size()),
-                                                         &count, fwd.data()));
-  m.fwd = choose(fwd, count, fwd_name, m.passes["forward"], "forward").algo;
-  AISYS_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithmMaxCount(m.handle, &most));
-  std::vector<cudnnConvolutionBwdDataAlgoPerf_t> bd(
-      static_cast<std::size_t>(std::max<int>(most, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT)));
-  AISYS_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithm(m.handle, m.w, m.y, m.conv, m.x, static_cast<int>(bd.size()),
-                                                              &count, bd.data()));
-  m.bwd_data = choose(bd, count, bwd_data_name, m.passes["backward_data"], "backward-data").algo;
-  AISYS_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(m.handle, &most));
-  std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> bf(
-      static_cast<std::size_t>(std::max<int>(most, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT)));
-  AISYS_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithm(m.handle, m.x, m.y, m.conv, m.w,
-                                                                static_cast<int>(bf.size()), &count, bf.data()));
-  m.bwd_filter = choose(bf, count, bwd_filter_name, m.passes["backward_weights"], "backward-filter").algo;
-
   std::size_t bytes = 0, need = 0;
-  AISYS_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(m.handle, m.x, m.w, m.conv, m.y, m.fwd, &need));
-  bytes = std::max(bytes, need);
-  AISYS_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(m.handle, m.w, m.y, m.conv, m.x, m.bwd_data, &need));
-  bytes = std::max(bytes, need);
-  AISYS_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(m.handle, m.x, m.y, m.conv, m.w, m.bwd_filter, &need));
-  bytes = std::max(bytes, need);
+  if (passes & kForward) {
+    AISYS_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithmMaxCount(m.handle, &most));
+    std::vector<cudnnConvolutionFwdAlgoPerf_t> fwd(
+        static_cast<std::size_t>(std::max<int>(most, CUDNN_CONVOLUTION_FWD_ALGO_COUNT)));
+    AISYS_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithm(m.handle, m.x, m.w, m.conv, m.y, static_cast<int>(fwd.size()),
+                                                           &count, fwd.data()));
+    m.fwd = choose(fwd, count, fwd_name, m.passes["forward"], "forward").algo;
+    AISYS_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(m.handle, m.x, m.w, m.conv, m.y, m.fwd, &need));
+    bytes = std::max(bytes, need);
+  }
+  if (passes & kBackwardData) {
+    AISYS_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithmMaxCount(m.handle, &most));
+    std::vector<cudnnConvolutionBwdDataAlgoPerf_t> bd(
+        static_cast<std::size_t>(std::max<int>(most, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT)));
+    AISYS_CUDNN_CHECK(cudnnFindConvolutionBackwardDataAlgorithm(m.handle, m.w, m.y, m.conv, m.x,
+                                                                static_cast<int>(bd.size()), &count, bd.data()));
+    m.bwd_data = choose(bd, count, bwd_data_name, m.passes["backward_data"], "backward-data").algo;
+    AISYS_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(m.handle, m.w, m.y, m.conv, m.x, m.bwd_data, &need));
+    bytes = std::max(bytes, need);
+  }
+  if (passes & kBackwardWeights) {
+    AISYS_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithmMaxCount(m.handle, &most));
+    std::vector<cudnnConvolutionBwdFilterAlgoPerf_t> bf(
+        static_cast<std::size_t>(std::max<int>(most, CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT)));
+    AISYS_CUDNN_CHECK(cudnnFindConvolutionBackwardFilterAlgorithm(m.handle, m.x, m.y, m.conv, m.w,
+                                                                  static_cast<int>(bf.size()), &count, bf.data()));
+    m.bwd_filter = choose(bf, count, bwd_filter_name, m.passes["backward_weights"], "backward-filter").algo;
+    AISYS_CUDNN_CHECK(
+        cudnnGetConvolutionBackwardFilterWorkspaceSize(m.handle, m.x, m.y, m.conv, m.w, m.bwd_filter, &need));
+    bytes = std::max(bytes, need);
+  }
+  m.searched = passes;
   m.workspace_bytes = bytes;
   if (bytes > 0) AISYS_CUDA_CHECK(cudaMalloc(&m.workspace, bytes));
 }
@@ -215,6 +235,7 @@ CudnnConv2d::CudnnConv2d(const Conv2dShape& s, cudaStream_t stream) : shape_(s),
 CudnnConv2d::~CudnnConv2d() = default;
 
 void CudnnConv2d::forward(const kernels::Tensor& x, const kernels::Tensor& w, const kernels::Tensor& y) {
+  require_pass(impl_->searched, kForward, "forward");
   check("forward", "x", x, shape_.input_shape(), shape_);
   check("forward", "w", w, shape_.weight_shape(), shape_);
   check("forward", "y", y, shape_.output_shape(), shape_);
@@ -225,6 +246,7 @@ void CudnnConv2d::forward(const kernels::Tensor& x, const kernels::Tensor& w, co
 }
 
 void CudnnConv2d::backward_data(const kernels::Tensor& dy, const kernels::Tensor& w, const kernels::Tensor& dx) {
+  require_pass(impl_->searched, kBackwardData, "backward_data");
   check("backward_data", "dy", dy, shape_.output_shape(), shape_);
   check("backward_data", "w", w, shape_.weight_shape(), shape_);
   check("backward_data", "dx", dx, shape_.input_shape(), shape_);
@@ -235,6 +257,7 @@ void CudnnConv2d::backward_data(const kernels::Tensor& dy, const kernels::Tensor
 }
 
 void CudnnConv2d::backward_weights(const kernels::Tensor& x, const kernels::Tensor& dy, const kernels::Tensor& dw) {
+  require_pass(impl_->searched, kBackwardWeights, "backward_weights");
   check("backward_weights", "x", x, shape_.input_shape(), shape_);
   check("backward_weights", "dy", dy, shape_.output_shape(), shape_);
   check("backward_weights", "dw", dw, shape_.weight_shape(), shape_);
@@ -268,7 +291,7 @@ const char* missing() {
 
 bool have_cudnn() { return false; }
 nlohmann::json cudnn_info() { return {{"available", false}, {"reason", missing()}}; }
-CudnnConv2d::CudnnConv2d(const Conv2dShape& s, cudaStream_t) : shape_(s) { throw LibraryError(missing()); }
+CudnnConv2d::CudnnConv2d(const Conv2dShape& s, cudaStream_t, unsigned) : shape_(s) { throw LibraryError(missing()); }
 CudnnConv2d::~CudnnConv2d() = default;
 void CudnnConv2d::forward(const kernels::Tensor&, const kernels::Tensor&, const kernels::Tensor&) { throw LibraryError(missing()); }
 void CudnnConv2d::backward_data(const kernels::Tensor&, const kernels::Tensor&, const kernels::Tensor&) {

@@ -138,9 +138,10 @@ add_test(NAME aisys.check COMMAND ${_aisys} check)
 set_tests_properties(aisys.check PROPERTIES LABELS "cpu;grading")
 
 # doctor names every dependency on its own line; in a CUDA build cuBLAS must open (it is opened
-# at run time, not linked: a loader that cannot find it would show only here and on a GPU).
+# at run time, not linked: a loader that cannot find it would show only here and on a GPU), and
+# the line after it says whether compute-sanitizer is there.
 if(AISYS_HAVE_CUDA)
-  set(_doctor_cublas ".*\n  cuBLAS +ok +opens from [^\n]*libcublas")
+  set(_doctor_cublas ".*\n  cuBLAS +ok +opens from [^\n]*libcublas[^\n]*\n  compute-sanitizer +(ok|MISSING) ")
 else()
   set(_doctor_cublas "")
 endif()

@@ -17,6 +17,7 @@
 
 #include "aisys/harness/conv_baselines.hpp"
 #include "aisys/harness/conv_reference.hpp"
+#include "aisys/harness/cudnn_conv_baselines.hpp"
 #include "aisys/harness/testing.hpp"
 #include "aisys/kernels/error.hpp"
 #include "aisys/kernels/tensor.hpp"
@@ -165,6 +166,18 @@ TEST(CloseTensor, PassesRoundingAndCatchesOneWrongElement) {
   got.data<float>()[0] = std::nanf("");
   EXPECT_FALSE(t::close_tensor("nan", got, want, 1.0));
   EXPECT_FALSE(t::close_tensor("shape", Tensor::zeros({2, 3}), want, 1.0));
+}
+
+// --- cuDNN (its passes; the convolutions themselves are GPU tests: cuda/test_cudnn_conv.cpp) ---
+
+TEST(CudnnConv2dPasses, AnEmptyOrUnknownSetOfPassesIsRefused) {
+  if (!aisys::baselines::have_cudnn()) GTEST_SKIP() << aisys::baselines::cudnn_info().value("reason", std::string());
+  Conv2dShape s;
+  s.C = 2, s.H = s.W = 5, s.K = 3, s.R = s.S = 3;
+  for (const unsigned passes : {0u, 8u, 9u}) {
+    expect_throw_with<aisys::InvalidArgument>([&] { aisys::baselines::CudnnConv2d conv(s, nullptr, passes); },
+                                              {"CudnnConv2d: passes must be", std::to_string(passes)});
+  }
 }
 
 // --- oneDNN ---------------------------------------------------------------------------------

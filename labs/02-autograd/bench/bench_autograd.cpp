@@ -247,7 +247,11 @@ class GpuConvFixture : public aisys::bench::Fixture {
                                   : pass == Pass::kBackwardData ? shape.input_shape()
                                                                 : shape.weight_shape(),
                                   aisys::kernels::DType::kFloat32, aisys::kernels::Device::cuda());
-    cudnn_ = std::make_unique<aisys::baselines::CudnnConv2d>(shape);
+    using aisys::baselines::CudnnConv2d;
+    cudnn_ = std::make_unique<CudnnConv2d>(shape, nullptr,
+                                           pass == Pass::kForward        ? CudnnConv2d::kForward
+                                           : pass == Pass::kBackwardData ? CudnnConv2d::kBackwardData
+                                                                         : CudnnConv2d::kBackwardWeights);
   }
   // Each side takes the device copy of the set ConvInputs hands it (the host set checks it).
   void run_candidate() override {

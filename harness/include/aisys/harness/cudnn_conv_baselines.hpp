@@ -38,8 +38,13 @@ nlohmann::json cudnn_info();
 
 class CudnnConv2d {
  public:
-  // Creates the handle, the descriptors and the workspace, and picks each pass's algorithm.
-  explicit CudnnConv2d(const Conv2dShape& shape, cudaStream_t stream = nullptr);
+  // The passes to pick algorithms for (a bit mask): each search runs every algorithm once, seconds
+  // at large shapes, so a caller that times one pass asks for that one. Calling a pass that was not
+  // asked for is an InvalidArgument naming it.
+  enum Passes : unsigned { kForward = 1u, kBackwardData = 2u, kBackwardWeights = 4u, kAllPasses = 7u };
+  // Creates the handle, the descriptors and the workspace, and picks the algorithm of each pass in
+  // `passes`.
+  explicit CudnnConv2d(const Conv2dShape& shape, cudaStream_t stream = nullptr, unsigned passes = kAllPasses);
   ~CudnnConv2d();
   CudnnConv2d(const CudnnConv2d&) = delete;
   CudnnConv2d& operator=(const CudnnConv2d&) = delete;
