@@ -292,13 +292,21 @@ std::string find_executable(const std::string& program) {
 
 }  // namespace
 
+constexpr double kSanitizerMinTimeoutS = 300;
+
 std::string find_compute_sanitizer(std::string* wanted_out) {
   std::string wanted = "compute-sanitizer";  // the toolkit's when it has one, else PATH's
   if (const char* override_path = std::getenv("AISYS_COMPUTE_SANITIZER")) {
     wanted = override_path;
   } else if (*config::kCudaBinDir) {
-    const std::string toolkit = std::string(config::kCudaBinDir) + "/compute-sanitizer";
-    if (!find_executable(toolkit).empty()) wanted = toolkit;
+    // bin/ holds a link to it in most installations; the tool itself lives in compute-sanitizer/.
+    for (const char* place : {"/compute-sanitizer", "/../compute-sanitizer/compute-sanitizer"}) {
+      const std::string candidate = std::string(config::kCudaBinDir) + place;
+      if (!find_executable(candidate).empty()) {
+        wanted = candidate;
+        break;
+      }
+    }
   }
   if (wanted_out != nullptr) *wanted_out = wanted;
   return find_executable(wanted);
@@ -321,7 +329,10 @@ void run_sanitizers(const Manifest& m, const Part& part, const std::string& test
   }
   for (const auto& tool : part.sanitizers) {
     RunOptions ro;
-    ro.timeout_s = 4 * o.timeout_s.value_or(m.timeout_s);  // sanitizers slow kernels down a lot
+    // Sanitizers slow kernels down a lot (racecheck most), and start slowly: four times the part's
+    // timeout, and never under 300 s, so a short --timeout (CI grades the wrong variants with 20 s)
+    // does not turn a clean run into "timed out".
+    ro.timeout_s = std::max(4 * o.timeout_s.value_or(m.timeout_s), kSanitizerMinTimeoutS);
     ro.output_file = work_dir + "/sanitizer-" + tool + "-" + part.name + ".log";
     ro.env = {{"AISYS_SEED", std::to_string(seed)}, {"AISYS_LAB", m.id}, {"AISYS_PART", part.name},
               {"AISYS_IMPL", "submission"}, {"AISYS_SMALL_SIZES", "1"}};
