@@ -290,9 +290,10 @@ std::string find_executable(const std::string& program) {
   return "";
 }
 
-}  // namespace
-
+// A compute-sanitizer rerun's least time limit (see run_sanitizers).
 constexpr double kSanitizerMinTimeoutS = 300;
+
+}  // namespace
 
 std::string find_compute_sanitizer(std::string* wanted_out) {
   std::string wanted = "compute-sanitizer";  // the toolkit's when it has one, else PATH's
