@@ -111,7 +111,9 @@ double fp32_tolerance(int K) {
       }
     }
   }
-  const double rel = std::sqrt(diff2) / std::max(std::sqrt(ref2), std::numeric_limits<double>::min());
+  const double elements = static_cast<double>(shape.rows) * shape.cols;
+  const double rel =
+      std::sqrt(diff2) / std::max({std::sqrt(ref2), std::sqrt(elements), std::numeric_limits<double>::min()});
   // One element far off (a single wrong store in a large output) hardly moves the Frobenius norm:
   // the element check fails it too.
   const bool ok = first_nonfinite < 0 && first_bad < 0 && rel <= tolerance;

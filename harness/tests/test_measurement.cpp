@@ -75,6 +75,18 @@ TEST(Oracle, CloseFrobeniusPassesRoundingAndCatchesErrors) {
   EXPECT_FALSE(t::close_frobenius("nan", {M, N, N}, got.data(), want.data(), 1.0));
 }
 
+// A one-element output whose terms cancel (1.5 a b + 0.5 c near 0): float rounding of terms of
+// size about 1 leaves an error of about 1e-7 on a result of 1e-4, a relative error of 1e-3 that
+// failed a correct OpenBLAS now and then (seed 977656143). Judged on a scale of at least 1 it
+// passes; a wrong value still fails.
+TEST(Oracle, CloseFrobeniusJudgesACancellingSmallOutputOnItsTermsScale) {
+  const double want[] = {1e-4};
+  const float rounded[] = {static_cast<float>(1e-4 + 1.2e-7)};
+  EXPECT_TRUE(t::close_frobenius("cancelling", {1, 1, 1}, rounded, want, t::fp32_tolerance(1)));
+  const float wrong[] = {static_cast<float>(1e-4 + 1e-3)};
+  EXPECT_FALSE(t::close_frobenius("wrong", {1, 1, 1}, wrong, want, t::fp32_tolerance(1)));
+}
+
 // One element off in a large output: the Frobenius error stays under the tolerance (0.001 against a
 // norm near 300), the element check does not.
 TEST(Oracle, CloseFrobeniusCatchesOneWrongElementOfALargeOutput) {

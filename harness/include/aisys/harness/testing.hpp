@@ -36,10 +36,12 @@ struct MatrixShape {
   int ld = 0;
 };
 
-// Relative Frobenius error ||got - expected||_F / max(||expected||_F, tiny) over the rows x cols
-// window at most `tolerance`, and no element's absolute error above 4 * tolerance *
-// max(|expected|_max, 1) (the first such element is named). A non-finite value in `got` always
-// fails. `what` names the case ("sgemm_naive
+// Relative Frobenius error ||got - expected||_F / max(||expected||_F, sqrt(rows x cols)) over the
+// rows x cols window at most `tolerance`, and no element's absolute error above 4 * tolerance *
+// max(|expected|_max, 1) (the first such element is named). Both judge an element on a scale of at
+// least 1: rounding error follows the size of the terms summed, not of their sum, and a small
+// output whose terms cancel (alpha a b + beta c near 0) would otherwise fail a correct kernel. A
+// non-finite value in `got` always fails. `what` names the case ("sgemm_naive
 // M=7 N=13 K=5 alpha=1 beta=0").
 ::testing::AssertionResult close_frobenius(const std::string& what, MatrixShape shape,
                                            const float* got, const double* expected,
