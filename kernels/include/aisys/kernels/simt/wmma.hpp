@@ -1,0 +1,139 @@
+// aisys/kernels/simt/wmma.hpp: nvcuda::wmma for the SIMT emulator (simt/emulator.hpp), included by
+// simt/cuda_shim.hpp. On a GPU a fragment is spread over the 32 threads of a warp, in a layout
+// CUDA leaves unspecified; here every thread holds the whole matrix (x[] has all rows x cols
+// elements), which is what a kernel may rely on: load, store, fill, mma, and element-wise loops over
+// x[0 .. num_elements). mma_sync multiplies in FP32 (a product of two FP16 or BF16 values is exact
+// there) and accumulates in FP32, in k order.
+//
+// Checked as CUDA documents them (a violation fails the launch): the pointer of a load or store is
+// 256-bit (32-byte) aligned, and ldm is a multiple of 16 bytes' worth of elements.
+#pragma once
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <cstdint>
+#include <cstddef>
+#include <string>
+#include <type_traits>
+
+#include "aisys/kernels/simt/emulator.hpp"
+
+namespace nvcuda::wmma {
+
+struct matrix_a {};
+struct matrix_b {};
+struct accumulator {};
+struct row_major {};
+struct col_major {};
+enum layout_t { mem_row_major, mem_col_major };
+
+namespace detail {
+
+template <class Use, int M, int N, int K>
+struct shape_of;
+template <int M, int N, int K>
+struct shape_of<matrix_a, M, N, K> {
+  static constexpr int rows = M, cols = K;
+};
+template <int M, int N, int K>
+struct shape_of<matrix_b, M, N, K> {
+  static constexpr int rows = K, cols = N;
+};
+template <int M, int N, int K>
+struct shape_of<accumulator, M, N, K> {
+  static constexpr int rows = M, cols = N;
+};
+
+template <class T>
+float to_float(T v) {
+  return static_cast<float>(v);
+}
+
+template <class T>
+void check_operand(const char* what, const void* ptr, unsigned ldm) {
+  if (reinterpret_cast<std::uintptr_t>(ptr) % 32 != 0) {
+    throw ::aisys::simt::KernelFault(std::string("wmma::") + what +
+                                     ": the pointer is not 256-bit (32-byte) aligned");
+  }
+  if ((ldm * sizeof(T)) % 16 != 0) {
+    throw ::aisys::simt::KernelFault(std::string("wmma::") + what + ": ldm " +
+                                     std::to_string(ldm) +
+                                     " is not a multiple of 16 bytes of elements");
+  }
+}
+
+}  // namespace detail
+
+template <class Use, int M, int N, int K, class T, class Layout = void>
+struct fragment {
+  static constexpr int rows = detail::shape_of<Use, M, N, K>::rows;
+  static constexpr int cols = detail::shape_of<Use, M, N, K>::cols;
+  static constexpr int num_elements = rows * cols;
+  using element_type = T;
+  T x[num_elements];
+  // Element (r, c) of the matrix the fragment holds (x is kept row-major).
+  T& at(int r, int c) { return x[r * cols + c]; }
+  const T& at(int r, int c) const { return x[r * cols + c]; }
+};
+
+template <class Use, int M, int N, int K, class T, class Layout, class V>
+void fill_fragment(fragment<Use, M, N, K, T, Layout>& f, const V& v) {
+  for (auto& e : f.x) e = static_cast<T>(v);
+}
+
+// matrix_a / matrix_b: the layout is the fragment's.
+template <class Use, int M, int N, int K, class T, class Layout>
+void load_matrix_sync(fragment<Use, M, N, K, T, Layout>& f, const T* p, unsigned ldm) {
+  detail::check_operand<T>("load_matrix_sync", p, ldm);
+  using F = fragment<Use, M, N, K, T, Layout>;
+  for (int r = 0; r < F::rows; ++r) {
+    for (int c = 0; c < F::cols; ++c) {
+      f.at(r, c) = std::is_same_v<Layout, col_major> ? p[static_cast<std::size_t>(c) * ldm + r]
+                                                     : p[static_cast<std::size_t>(r) * ldm + c];
+    }
+  }
+}
+
+// accumulator: the layout is given.
+template <int M, int N, int K, class T>
+void load_matrix_sync(fragment<accumulator, M, N, K, T>& f, const T* p, unsigned ldm, layout_t l) {
+  detail::check_operand<T>("load_matrix_sync", p, ldm);
+  for (int r = 0; r < M; ++r) {
+    for (int c = 0; c < N; ++c) {
+      f.at(r, c) = l == mem_col_major ? p[static_cast<std::size_t>(c) * ldm + r]
+                                      : p[static_cast<std::size_t>(r) * ldm + c];
+    }
+  }
+}
+
+template <int M, int N, int K, class T>
+void store_matrix_sync(T* p, const fragment<accumulator, M, N, K, T>& f, unsigned ldm, layout_t l) {
+  detail::check_operand<T>("store_matrix_sync", p, ldm);
+  for (int r = 0; r < M; ++r) {
+    for (int c = 0; c < N; ++c) {
+      (l == mem_col_major ? p[static_cast<std::size_t>(c) * ldm + r]
+                          : p[static_cast<std::size_t>(r) * ldm + c]) = f.at(r, c);
+    }
+  }
+}
+
+// d = a * b + c (d may be c).
+template <int M, int N, int K, class TA, class LA, class TB, class LB, class TC>
+void mma_sync(fragment<accumulator, M, N, K, TC>& d, const fragment<matrix_a, M, N, K, TA, LA>& a,
+              const fragment<matrix_b, M, N, K, TB, LB>& b,
+              const fragment<accumulator, M, N, K, TC>& c) {
+  fragment<accumulator, M, N, K, TC> out;
+  for (int i = 0; i < M; ++i) {
+    for (int j = 0; j < N; ++j) {
+      float acc = detail::to_float(c.at(i, j));
+      for (int k = 0; k < K; ++k) {
+        acc += detail::to_float(a.at(i, k)) * detail::to_float(b.at(k, j));
+      }
+      out.at(i, j) = static_cast<TC>(acc);
+    }
+  }
+  d = out;
+}
+
+}  // namespace nvcuda::wmma

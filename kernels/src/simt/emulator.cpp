@@ -1,0 +1,281 @@
+// The SIMT emulator's scheduler (aisys/kernels/simt/emulator.hpp): one ucontext fiber per GPU
+// thread of a block, run in turn until each has reached the next barrier or returned; a barrier is
+// released when every thread of the block waits at it, at one call site.
+#include "aisys/kernels/simt/emulator.hpp"
+
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <exception>
+#include <mutex>
+#include <new>
+#include <sstream>
+#include <unordered_map>
+#include <vector>
+
+namespace aisys::simt {
+namespace {
+
+enum class FiberState { kRunnable, kAtBarrier, kDone };
+
+struct Fiber {
+  ucontext_t context{};
+  FiberState state = FiberState::kRunnable;
+  std::source_location site{};
+  Dim3 tid{};
+};
+
+// Fiber stacks, kept from one launch to the next; each has a PROT_NONE guard page below it.
+class StackPool {
+ public:
+  ~StackPool() { release(); }
+  void* stack(std::size_t i, std::size_t bytes) {
+    if (bytes != bytes_) {
+      release();
+      bytes_ = bytes;
+    }
+    while (stacks_.size() <= i) stacks_.push_back(map_one());
+    return stacks_[i];
+  }
+
+ private:
+  static std::size_t page() { return static_cast<std::size_t>(sysconf(_SC_PAGESIZE)); }
+  void* map_one() const {
+    void* base = mmap(nullptr, bytes_ + page(), PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED) throw std::bad_alloc();
+    mprotect(base, page(), PROT_NONE);
+    return static_cast<char*>(base) + page();
+  }
+  void release() {
+    for (void* s : stacks_) munmap(static_cast<char*>(s) - page(), bytes_ + page());
+    stacks_.clear();
+  }
+  std::vector<void*> stacks_;
+  std::size_t bytes_ = 0;
+};
+
+// The block being run.
+struct BlockRun {
+  Dim3 grid, block, block_idx;
+  const std::function<void()>* body = nullptr;
+  std::vector<Fiber> fibers;
+  std::size_t current = 0;
+  ucontext_t scheduler{};
+  std::exception_ptr fault;
+};
+
+thread_local BlockRun* tl_run = nullptr;
+std::mutex launch_mutex;  // one launch at a time: shared arrays are process-wide statics
+std::uint64_t block_serial = 0;
+std::unordered_map<void*, std::uint64_t> shared_poisoned_in;  // array -> block that poisoned it
+thread_local int last_error = 0;
+
+std::string dim_str(const Dim3& d) {
+  std::ostringstream s;
+  s << '(' << d.x << ", " << d.y << ", " << d.z << ')';
+  return s.str();
+}
+
+std::string site_str(const std::source_location& s) {
+  std::ostringstream out;
+  out << s.function_name() << " at " << s.file_name() << ':' << s.line();
+  return out.str();
+}
+
+Fiber& current_fiber() {
+  if (tl_run == nullptr) throw std::logic_error("simt: a kernel builtin was used outside a kernel");
+  return tl_run->fibers[tl_run->current];
+}
+
+void fiber_entry() {
+  BlockRun& run = *tl_run;
+  try {
+    (*run.body)();
+  } catch (const KernelFault&) {
+    run.fault = std::current_exception();
+  } catch (const std::exception& e) {
+    run.fault = std::make_exception_ptr(KernelFault(
+        "thread " + dim_str(run.fibers[run.current].tid) + " of block " + dim_str(run.block_idx) +
+        " threw: " + e.what()));
+  } catch (...) {
+    run.fault = std::make_exception_ptr(KernelFault(
+        "thread " + dim_str(run.fibers[run.current].tid) + " of block " + dim_str(run.block_idx) +
+        " threw an exception that is not a std::exception"));
+  }
+  run.fibers[run.current].state = FiberState::kDone;
+  // Returning resumes uc_link, the scheduler.
+}
+
+// getcontext and swapcontext return twice: kept out of the functions with live locals (GCC's
+// -Wclobbered), each in a function of its own.
+[[gnu::noinline]] void init_fiber(Fiber& f, void* stack, std::size_t bytes, ucontext_t* link) {
+  getcontext(&f.context);
+  f.context.uc_stack.ss_sp = stack;
+  f.context.uc_stack.ss_size = bytes;
+  f.context.uc_link = link;
+  makecontext(&f.context, fiber_entry, 0);
+}
+
+[[gnu::noinline]] void switch_context(ucontext_t* from, const ucontext_t* to) {
+  swapcontext(from, to);
+}
+
+Dim3 unflatten(std::uint64_t i, const Dim3& shape) {
+  return Dim3{static_cast<unsigned>(i % shape.x), static_cast<unsigned>((i / shape.x) % shape.y),
+              static_cast<unsigned>(i / (static_cast<std::uint64_t>(shape.x) * shape.y))};
+}
+
+// Runs every fiber of `run` until all have returned; throws KernelFault for a divergent barrier or
+// a fault in a thread.
+void run_block(BlockRun& run, StackPool& stacks, const Options& opts) {
+  const std::size_t n = static_cast<std::size_t>(run.block.count());
+  run.fibers.assign(n, Fiber{});
+  std::vector<std::size_t> order(n);
+  for (std::size_t i = 0; i < n; ++i) order[i] = opts.order == ThreadOrder::kForward ? i : n - 1 - i;
+  for (std::size_t i = 0; i < n; ++i) {
+    Fiber& f = run.fibers[i];
+    f.tid = unflatten(i, run.block);
+    init_fiber(f, stacks.stack(i, opts.stack_bytes), opts.stack_bytes, &run.scheduler);
+  }
+  ++block_serial;
+  for (;;) {
+    for (std::size_t i : order) {
+      if (run.fibers[i].state != FiberState::kRunnable) continue;
+      run.current = i;
+      switch_context(&run.scheduler, &run.fibers[i].context);
+      if (run.fault) std::rethrow_exception(run.fault);
+    }
+    std::size_t waiting = 0;
+    const Fiber* first_waiting = nullptr;
+    const Fiber* first_done = nullptr;
+    for (const Fiber& f : run.fibers) {
+      if (f.state == FiberState::kAtBarrier) {
+        ++waiting;
+        if (first_waiting == nullptr) first_waiting = &f;
+      } else if (first_done == nullptr) {
+        first_done = &f;
+      }
+    }
+    if (waiting == 0) return;
+    if (waiting != n) {
+      throw KernelFault("divergent __syncthreads(): in block " + dim_str(run.block_idx) + ", " +
+                        std::to_string(waiting) + " of " + std::to_string(n) +
+                        " threads wait at the barrier in " + site_str(first_waiting->site) +
+                        " (thread " + dim_str(first_waiting->tid) + " among them), the other " +
+                        std::to_string(n - waiting) + " returned without reaching it (thread " +
+                        dim_str(first_done->tid) + " among them); every thread of a block must " +
+                        "reach every barrier");
+    }
+    for (const Fiber& f : run.fibers) {
+      if (f.site.line() != first_waiting->site.line() ||
+          std::strcmp(f.site.file_name(), first_waiting->site.file_name()) != 0) {
+        throw KernelFault("divergent __syncthreads(): in block " + dim_str(run.block_idx) +
+                          ", thread " + dim_str(first_waiting->tid) + " waits at the barrier in " +
+                          site_str(first_waiting->site) + " and thread " + dim_str(f.tid) +
+                          " at the one in " + site_str(f.site));
+      }
+    }
+    for (Fiber& f : run.fibers) f.state = FiberState::kRunnable;
+  }
+}
+
+}  // namespace
+
+Options& options() {
+  static Options o;
+  return o;
+}
+
+std::string launch_config_error(Dim3 grid, Dim3 block) {
+  if (grid.count() == 0 || block.count() == 0) {
+    return "a grid " + dim_str(grid) + " or block " + dim_str(block) + " with a zero dimension";
+  }
+  if (block.count() > kMaxThreadsPerBlock) {
+    return "a block " + dim_str(block) + " of " + std::to_string(block.count()) +
+           " threads (at most " + std::to_string(kMaxThreadsPerBlock) + ")";
+  }
+  if (block.x > kMaxBlockDim.x || block.y > kMaxBlockDim.y || block.z > kMaxBlockDim.z) {
+    return "a block " + dim_str(block) + " past the limit " + dim_str(kMaxBlockDim);
+  }
+  if (grid.x > kMaxGridDim.x || grid.y > kMaxGridDim.y || grid.z > kMaxGridDim.z) {
+    return "a grid " + dim_str(grid) + " past the limit " + dim_str(kMaxGridDim);
+  }
+  return "";
+}
+
+void run_grid(Dim3 grid, Dim3 block, const std::function<void()>& thread_body) {
+  if (tl_run != nullptr) throw std::logic_error("simt: a kernel launched another kernel");
+  const std::string bad = launch_config_error(grid, block);
+  if (!bad.empty()) throw std::invalid_argument("simt: cannot launch " + bad);
+  const std::lock_guard<std::mutex> lock(launch_mutex);
+  static StackPool stacks;
+  const Options opts = options();
+  BlockRun run;
+  run.grid = grid;
+  run.block = block;
+  run.body = &thread_body;
+  tl_run = &run;
+  try {
+    const std::uint64_t blocks = grid.count();
+    for (std::uint64_t b = 0; b < blocks; ++b) {
+      run.block_idx = unflatten(opts.order == ThreadOrder::kForward ? b : blocks - 1 - b, grid);
+      run_block(run, stacks, opts);
+    }
+  } catch (...) {
+    tl_run = nullptr;
+    throw;
+  }
+  tl_run = nullptr;
+}
+
+const Dim3& thread_idx() { return current_fiber().tid; }
+const Dim3& block_idx() {
+  current_fiber();
+  return tl_run->block_idx;
+}
+const Dim3& block_dim() {
+  current_fiber();
+  return tl_run->block;
+}
+const Dim3& grid_dim() {
+  current_fiber();
+  return tl_run->grid;
+}
+bool in_kernel() { return tl_run != nullptr; }
+
+void sync_threads(std::source_location site) {
+  Fiber& f = current_fiber();
+  f.state = FiberState::kAtBarrier;
+  f.site = site;
+  switch_context(&f.context, &tl_run->scheduler);
+}
+
+void shared_declared(void* data, std::size_t bytes) {
+  current_fiber();
+  std::uint64_t& poisoned_in = shared_poisoned_in[data];
+  if (poisoned_in != block_serial) {
+    std::memset(data, 0xff, bytes);
+    poisoned_in = block_serial;
+  }
+}
+
+void trap(std::source_location site) {
+  const Fiber& f = current_fiber();
+  throw KernelFault("__trap() in " + site_str(site) + " by thread " + dim_str(f.tid) +
+                    " of block " + dim_str(tl_run->block_idx));
+}
+
+int take_last_error() {
+  const int e = last_error;
+  last_error = 0;
+  return e;
+}
+int peek_last_error() { return last_error; }
+void set_last_error(int cuda_error) {
+  last_error = cuda_error;
+}
+
+}  // namespace aisys::simt

@@ -1,0 +1,138 @@
+// Kernels that probe the SIMT emulator (probe_kernels.hpp says what each does); built only as an
+// emulated library (kernels/tests/CMakeLists.txt), as the lab's .cu files are.
+#include "probe_kernels.hpp"
+
+#include <mma.h>
+
+namespace aisys::simt::probe {
+namespace {
+
+__global__ void write_indices_kernel(unsigned long long* out) {
+  const unsigned long long block =
+      blockIdx.x + gridDim.x * (blockIdx.y + static_cast<unsigned long long>(gridDim.y) * blockIdx.z);
+  const unsigned long long thread = threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z);
+  const unsigned long long threads = static_cast<unsigned long long>(blockDim.x) * blockDim.y * blockDim.z;
+  const unsigned long long packed =
+      (static_cast<unsigned long long>(blockIdx.x & 0xff) << 40) | ((blockIdx.y & 0xffull) << 32) |
+      ((blockIdx.z & 0xffull) << 24) | ((threadIdx.x & 0xffull) << 16) | ((threadIdx.y & 0xffull) << 8) |
+      (threadIdx.z & 0xffull);
+  out[block * threads + thread] = packed;
+}
+
+__global__ void reverse_kernel(const float* in, float* out, int n, bool with_barrier) {
+  __shared__ float s[1024];
+  const int t = static_cast<int>(threadIdx.x);
+  s[t] = in[t];
+  if (with_barrier) __syncthreads();
+  out[t] = s[n - 1 - t];
+}
+
+__global__ void divergent_kernel(int* out) {
+  if (threadIdx.x < 16) __syncthreads();
+  out[threadIdx.x] = 1;
+}
+
+__global__ void two_sites_kernel(int* out) {
+  if (threadIdx.x % 2 == 0) {
+    __syncthreads();
+  } else {
+    __syncthreads();
+  }
+  out[threadIdx.x] = 1;
+}
+
+__global__ void parameter_kernel(int n, int* out) {
+  n += static_cast<int>(threadIdx.x);
+  out[threadIdx.x] = n;
+}
+
+__global__ void shared_per_block_kernel(float* out) {
+  __shared__ float s[32];
+  if (blockIdx.x == 0 && threadIdx.x == 0) s[0] = 42.0f;
+  __syncthreads();
+  if (threadIdx.x == 0) out[blockIdx.x] = s[0];
+}
+
+__global__ void count_kernel(int* counter) { atomicAdd(counter, 1); }
+
+__global__ void trap_kernel() {
+  if (threadIdx.x == 3) __trap();
+}
+
+__global__ void atomic_sum_kernel(const float* in, int n, float* sum) {
+  for (int i = static_cast<int>(blockIdx.x * blockDim.x + threadIdx.x); i < n;
+       i += static_cast<int>(gridDim.x * blockDim.x)) {
+    atomicAdd(sum, in[i]);
+  }
+}
+
+__global__ void wmma_kernel(const __half* a, const __half* b, const float* c, float* d) {
+  namespace wmma = nvcuda::wmma;
+  wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> fa;
+  wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::row_major> fb;
+  wmma::fragment<wmma::accumulator, 16, 16, 16, float> fc;
+  wmma::load_matrix_sync(fa, a, 16);
+  wmma::load_matrix_sync(fb, b, 24);
+  wmma::load_matrix_sync(fc, c, 16, wmma::mem_row_major);
+  wmma::mma_sync(fc, fa, fb, fc);
+  wmma::store_matrix_sync(d, fc, 16, wmma::mem_row_major);
+}
+
+}  // namespace
+
+cudaError_t write_indices(dim3 grid, dim3 block, unsigned long long* out) {
+  write_indices_kernel<<<grid, block>>>(out);
+  return cudaGetLastError();
+}
+
+cudaError_t reverse_in_shared(const float* in, float* out, int n) {
+  reverse_kernel<<<1, n>>>(in, out, n, true);
+  return cudaGetLastError();
+}
+
+cudaError_t reverse_in_shared_without_barrier(const float* in, float* out, int n) {
+  reverse_kernel<<<1, n>>>(in, out, n, false);
+  return cudaGetLastError();
+}
+
+cudaError_t barrier_in_divergent_branch(int* out) {
+  divergent_kernel<<<1, 32>>>(out);
+  return cudaGetLastError();
+}
+
+cudaError_t two_barrier_sites(int* out) {
+  two_sites_kernel<<<1, 32>>>(out);
+  return cudaGetLastError();
+}
+
+cudaError_t parameters_are_per_thread(int n, int* out) {
+  parameter_kernel<<<1, 64, 0, nullptr>>>(n, out);
+  return cudaGetLastError();
+}
+
+cudaError_t shared_is_per_block(int blocks, float* out) {
+  shared_per_block_kernel<<<blocks, 32>>>(out);
+  return cudaGetLastError();
+}
+
+cudaError_t launch_block_of(unsigned threads, int* counter) {
+  count_kernel<<<1, threads>>>(counter);
+  return cudaGetLastError();
+}
+
+cudaError_t trap_in_thread_3() {
+  trap_kernel<<<1, 32>>>();
+  return cudaGetLastError();
+}
+
+cudaError_t atomic_sum(const float* in, int n, float* sum) {
+  atomic_sum_kernel<<<4, 64>>>(in, n, sum);
+  return cudaGetLastError();
+}
+
+cudaError_t wmma_tile(const __half* a, const __half* b, const float* c, float* d) {
+  wmma_kernel<<<1, 32>>>(a, b, c, d);
+  return cudaGetLastError();
+}
+
+}  // namespace aisys::simt::probe

@@ -1,0 +1,217 @@
+// simt_rewrite IN.cu OUT.cpp: turns a CUDA source file into C++ for the SIMT emulator
+// (aisys/kernels/simt/emulator.hpp; cmake/AisysSimt.cmake runs it at build time). Outside comments
+// and literals it rewrites
+//   kernel<<<grid, block, shared, stream>>>(args)
+//       -> kernel ^ ::aisys::simt::cuda::launch(grid, block, shared, stream)(args)
+//   __shared__ float As[32][32];
+//       -> static float As[32][32]; ::aisys::simt::shared_declared(&As, sizeof(As));
+// keeping every line where it was (a `#line` directive names IN, so compiler messages and the
+// emulator's barrier reports point into the .cu file). It refuses, naming the line, what the
+// emulator cannot run: dynamic shared memory (extern __shared__), several arrays in one __shared__
+// declaration or an initializer, warp shuffles, votes, __syncwarp and inline assembly.
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+// `code` is `text` with comments and string/character literals blanked (newlines kept), so that
+// searches find only code and every offset is the same in both.
+std::string blank_comments_and_literals(const std::string& text) {
+  std::string code = text;
+  enum { kCode, kLine, kBlock, kString, kChar } state = kCode;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const char next = i + 1 < text.size() ? text[i + 1] : '\0';
+    switch (state) {
+      case kCode:
+        if (c == '/' && next == '/') {
+          state = kLine;
+          code[i] = ' ';
+        } else if (c == '/' && next == '*') {
+          state = kBlock;
+          code[i] = ' ';
+        } else if (c == '"') {
+          state = kString;
+        } else if (c == '\'') {
+          state = kChar;
+        }
+        break;
+      case kLine:
+        if (c == '\n') {
+          state = kCode;
+        } else {
+          code[i] = ' ';
+        }
+        break;
+      case kBlock:
+        if (c == '*' && next == '/') {
+          code[i] = code[i + 1] = ' ';
+          ++i;
+          state = kCode;
+        } else if (c != '\n') {
+          code[i] = ' ';
+        }
+        break;
+      case kString:
+      case kChar:
+        if (c == '\\') {
+          code[i] = ' ';
+          if (i + 1 < text.size() && text[i + 1] != '\n') code[++i] = ' ';
+        } else if ((state == kString && c == '"') || (state == kChar && c == '\'')) {
+          state = kCode;
+        } else if (c != '\n') {
+          code[i] = ' ';
+        }
+        break;
+    }
+  }
+  return code;
+}
+
+bool is_ident(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+struct Source {
+  std::string path, text, code;
+  int line_of(std::size_t offset) const {
+    int line = 1;
+    for (std::size_t i = 0; i < offset && i < text.size(); ++i) line += text[i] == '\n';
+    return line;
+  }
+  [[noreturn]] void fail(std::size_t offset, const std::string& why) const {
+    throw std::runtime_error(path + ":" + std::to_string(line_of(offset)) + ": " + why);
+  }
+  // Offsets of `word` in the code as a whole identifier.
+  std::vector<std::size_t> find_word(const std::string& word) const {
+    std::vector<std::size_t> at;
+    for (std::size_t p = code.find(word); p != std::string::npos; p = code.find(word, p + 1)) {
+      const bool starts = p == 0 || !is_ident(code[p - 1]);
+      const bool ends = p + word.size() >= code.size() || !is_ident(code[p + word.size()]);
+      if (starts && ends) at.push_back(p);
+    }
+    return at;
+  }
+};
+
+struct Edit {
+  std::size_t offset, length;
+  std::string replacement;
+};
+
+void refuse_unsupported(const Source& s) {
+  const char* const words[] = {"__shfl_sync", "__shfl_up_sync", "__shfl_down_sync",
+                               "__shfl_xor_sync", "__ballot_sync", "__any_sync",
+                               "__all_sync", "__activemask", "__syncwarp", "asm"};
+  for (const char* w : words) {
+    const auto at = s.find_word(w);
+    if (!at.empty()) s.fail(at.front(), std::string(w) + " is not emulated (warp-level operations and "
+                                                          "inline assembly need a GPU)");
+  }
+}
+
+void rewrite_launches(const Source& s, std::vector<Edit>& edits) {
+  for (std::size_t open = s.code.find("<<<"); open != std::string::npos;
+       open = s.code.find("<<<", open + 3)) {
+    const std::size_t close = s.code.find(">>>", open + 3);
+    if (close == std::string::npos) s.fail(open, "a kernel launch `<<<` without its `>>>`");
+    edits.push_back({open, 3, "^ ::aisys::simt::cuda::launch("});
+    edits.push_back({close, 3, ")"});
+    open = close;
+  }
+}
+
+void rewrite_shared(const Source& s, std::vector<Edit>& edits) {
+  for (std::size_t at : s.find_word("__shared__")) {
+    // The statement it begins: back to the previous ; { } and on to the next ;.
+    std::size_t begin = at;
+    while (begin > 0 && s.code[begin - 1] != ';' && s.code[begin - 1] != '{' &&
+           s.code[begin - 1] != '}') {
+      --begin;
+    }
+    const std::string before = s.code.substr(begin, at - begin);
+    if (before.find("extern") != std::string::npos) {
+      s.fail(at, "dynamic shared memory (extern __shared__) is not emulated");
+    }
+    const std::size_t end = s.code.find(';', at);
+    if (end == std::string::npos) s.fail(at, "a __shared__ declaration without its `;`");
+    const std::string decl = s.code.substr(at + 10, end - at - 10);
+    int depth = 0;
+    for (char c : decl) {
+      if (c == '(' || c == '[' || c == '<') ++depth;
+      if (c == ')' || c == ']' || c == '>') --depth;
+      if (c == '=' || (c == ',' && depth == 0)) {
+        s.fail(at, "a __shared__ declaration the emulator cannot read: declare one array per "
+                   "statement, without an initializer");
+      }
+    }
+    // The name: the identifier before the first '[' (an array), else the last one.
+    std::size_t name_end = decl.find('[');
+    if (name_end == std::string::npos) name_end = decl.size();
+    while (name_end > 0 && !is_ident(decl[name_end - 1])) --name_end;
+    std::size_t name_begin = name_end;
+    while (name_begin > 0 && is_ident(decl[name_begin - 1])) --name_begin;
+    if (name_begin == name_end) s.fail(at, "a __shared__ declaration without a name");
+    const std::string name = decl.substr(name_begin, name_end - name_begin);
+    edits.push_back({at, 10, "static"});
+    edits.push_back(
+        {end + 1, 0, " ::aisys::simt::shared_declared(&" + name + ", sizeof(" + name + "));"});
+  }
+}
+
+std::string apply(const Source& s, std::vector<Edit> edits) {
+  std::sort(edits.begin(), edits.end(),
+            [](const Edit& a, const Edit& b) { return a.offset < b.offset; });
+  std::string out = "#line 1 \"" + s.path + "\"\n";
+  std::size_t pos = 0;
+  for (const Edit& e : edits) {
+    out.append(s.text, pos, e.offset - pos);
+    out += e.replacement;
+    pos = e.offset + e.length;
+  }
+  out.append(s.text, pos, std::string::npos);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 3) {
+    std::cerr << "usage: simt_rewrite IN.cu OUT.cpp\n";
+    return 2;
+  }
+  try {
+    Source s;
+    s.path = argv[1];
+    std::ifstream in(s.path, std::ios::binary);
+    if (!in) throw std::runtime_error(s.path + ": cannot be read");
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    s.text = buf.str();
+    s.code = blank_comments_and_literals(s.text);
+    refuse_unsupported(s);
+    std::vector<Edit> edits;
+    rewrite_launches(s, edits);
+    rewrite_shared(s, edits);
+    const std::string out_path = argv[2];
+    const std::string tmp = out_path + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << apply(s, edits);
+      if (!out.flush()) throw std::runtime_error(tmp + ": cannot be written");
+    }
+    if (std::rename(tmp.c_str(), out_path.c_str()) != 0) {
+      throw std::runtime_error(out_path + ": cannot be written");
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "simt_rewrite: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
