@@ -50,6 +50,21 @@ float to_float(T v) {
   return static_cast<float>(v);
 }
 
+// FP16 to FP32 through a table of all 65536 values (the CUDA headers' host conversion is a
+// bit-by-bit routine, and an emulated warp does every product 32 times).
+inline float to_float(__half v) {
+  static const float* const table = [] {
+    static float t[65536];
+    for (unsigned i = 0; i < 65536; ++i) {
+      __half_raw raw;
+      raw.x = static_cast<unsigned short>(i);
+      t[i] = __half2float(__half(raw));
+    }
+    return t;
+  }();
+  return table[static_cast<__half_raw>(v).x];
+}
+
 template <class T>
 void check_operand(const char* what, const void* ptr, unsigned ldm) {
   if (reinterpret_cast<std::uintptr_t>(ptr) % 32 != 0) {
