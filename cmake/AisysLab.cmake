@@ -15,7 +15,9 @@
 #   aisys_lab_tests(SOURCES ... LIBS ...)  -> bin/${AISYS_LAB_PREFIX}_tests (GoogleTest; hidden tests
 #       added; registered with CTest for the reference only: the skeleton is checked by grading it)
 #   aisys_lab_bench(SOURCES ... LIBS ...)  -> bin/${AISYS_LAB_PREFIX}_bench (harness benchmark main)
-# Each build writes lab_build.json (targets, binaries, student objects) for the grader.
+# Each build writes lab_build.json (targets, binaries, student objects) for the grader; a lab that
+# also builds ${AISYS_LAB_PREFIX}_simt_tests (its GPU tests under the SIMT emulator, into bin/) has
+# it named there too, for `aisys test` on a machine without a GPU.
 include_guard(GLOBAL)
 include(AisysMpi)
 
@@ -148,6 +150,8 @@ function(_aisys_lab_write_build_info)
   \"tests_binary\": \"$<TARGET_FILE:${AISYS_LAB_PREFIX}_tests>\",
   \"bench_target\": \"${AISYS_LAB_PREFIX}_bench\",
   \"bench_binary\": \"$<TARGET_FILE:${AISYS_LAB_PREFIX}_bench>\",
+  \"simt_tests_target\": \"$<$<TARGET_EXISTS:${AISYS_LAB_PREFIX}_simt_tests>:${AISYS_LAB_PREFIX}_simt_tests>\",
+  \"simt_tests_binary\": \"$<$<TARGET_EXISTS:${AISYS_LAB_PREFIX}_simt_tests>:${CMAKE_CURRENT_BINARY_DIR}/bin/${AISYS_LAB_PREFIX}_simt_tests>\",
   \"student_objects\": [
 ${objects_json}  ]
 }

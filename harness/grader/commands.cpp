@@ -227,19 +227,34 @@ int cmd_test(const TestArgs& a) {
   }
   aisys::grader::require_lab_in_this_build(m);
   const std::string prefix = "lab" + m.id + "_" + impl;
-  std::fprintf(stderr, "[lab %s] building %s_tests...\n", m.id.c_str(), prefix.c_str());
-  build_targets({prefix + "_tests"});
+  // GPU parts on a machine without a GPU run under the SIMT emulator where the lab builds its GPU
+  // tests for it (lab_build.json names simt_tests_binary): correctness only, on the CPU.
+  const auto configured = read_build_info(lab, impl);
+  const std::string simt_target = configured.value("simt_tests_target", std::string());
+  bool emulate = false;
+  if (!simt_target.empty() && !aisys::gpu_available()) {
+    for (const auto& p : m.parts) {
+      if (p.kind == "correctness" && p.device == "gpu" && (a.part.empty() || p.name == a.part)) emulate = true;
+    }
+  }
+  std::vector<std::string> targets = {prefix + "_tests"};
+  if (emulate) targets.push_back(simt_target);
+  std::fprintf(stderr, "[lab %s] building %s...\n", m.id.c_str(), targets.size() == 1 ? (prefix + "_tests").c_str()
+                                                                                       : (prefix + "_tests and " + simt_target).c_str());
+  build_targets(targets);
   const auto info = read_build_info(lab, impl);
   const std::string binary = info.at("tests_binary").get<std::string>();
   int failed = 0;
   std::vector<std::string> summary;
   for (const auto& p : m.parts) {
     if (p.kind != "correctness" || (!a.part.empty() && p.name != a.part)) continue;
+    const bool emulated = emulate && p.device == "gpu";
     RunOptions ro;
     ro.timeout_s = m.timeout_s;
     ro.env = {{"AISYS_LAB", m.id}, {"AISYS_PART", p.name}, {"AISYS_IMPL", impl}};
     if (a.seed) ro.env["AISYS_SEED"] = std::to_string(*a.seed);
-    std::printf("\n=== part %s (%s) ===\n", p.name.c_str(), p.tests.c_str());
+    std::printf("\n=== part %s (%s)%s ===\n", p.name.c_str(), p.tests.c_str(),
+                emulated ? ", no GPU here: under the SIMT emulator, on the CPU (correctness only)" : "");
     std::fflush(stdout);
     ro.output_file = (binary_dir() / ("test-" + p.name + ".log")).string();
     ro.echo = true;
@@ -256,7 +271,8 @@ int cmd_test(const TestArgs& a) {
         std::fflush(stdout);
       }
       const std::string filter = a.test_case.empty() ? p.tests : a.test_case;
-      for (const std::string& x : {binary, "--gtest_filter=" + filter, std::string("--gtest_color=no")}) cmd.push_back(x);
+      const std::string program = emulated ? info.at("simt_tests_binary").get<std::string>() : binary;
+      for (const std::string& x : {program, "--gtest_filter=" + filter, std::string("--gtest_color=no")}) cmd.push_back(x);
       r = aisys::grader::run_process(cmd, ro);
       if (!r.ok()) break;
       if (!a.test_case.empty() && r.output.find("Running 0 tests") != std::string::npos) {
@@ -269,6 +285,7 @@ int cmd_test(const TestArgs& a) {
         r.output.find("[       OK ]") == std::string::npos) {
       status = "not implemented yet";
     }
+    if (emulated) status += " (SIMT emulator)";
     if (!r.ok()) ++failed;
     summary.push_back(p.name + ": " + status);
   }

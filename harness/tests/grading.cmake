@@ -166,6 +166,22 @@ add_test(NAME aisys.test_case_names_nothing
          COMMAND ${_aisys} test 01 --part cpu-naive --case No.SuchTest --impl reference)
 set_tests_properties(aisys.test_case_names_nothing PROPERTIES LABELS "cpu;grading"
                      PASS_REGULAR_EXPRESSION "--case No.SuchTest names no test" RESOURCE_LOCK aisys_main_build_tree)
+# Without a GPU, `aisys test` runs a GPU part's tests under the SIMT emulator where the lab builds
+# them for it (lab 01): the reference's stage passes, the skeleton's is not implemented yet.
+if(TARGET aisys_simt)
+  add_test(NAME aisys.test_gpu_part_under_the_simt_emulator
+           COMMAND ${_aisys} test 01 --part cuda-smem-tiling --impl reference)
+  add_test(NAME aisys.test_gpu_part_of_the_skeleton_under_the_simt_emulator
+           COMMAND ${_aisys} test 01 --part cuda-naive)
+  set_tests_properties(aisys.test_gpu_part_under_the_simt_emulator PROPERTIES
+                       PASS_REGULAR_EXPRESSION "no GPU here: under the SIMT emulator.*cuda-smem-tiling: passed \\(SIMT emulator\\)")
+  set_tests_properties(aisys.test_gpu_part_of_the_skeleton_under_the_simt_emulator PROPERTIES
+                       PASS_REGULAR_EXPRESSION "cuda-naive: not implemented yet \\(SIMT emulator\\)")
+  set_tests_properties(aisys.test_gpu_part_under_the_simt_emulator
+                       aisys.test_gpu_part_of_the_skeleton_under_the_simt_emulator PROPERTIES
+                       LABELS "cpu;grading;simt" ENVIRONMENT "CUDA_VISIBLE_DEVICES="
+                       RESOURCE_LOCK aisys_main_build_tree)
+endif()
 add_test(NAME aisys.bad_results_file
          COMMAND ${_aisys} report --results "${PROJECT_SOURCE_DIR}/reports/tests/fixtures/broken-not-json.json"
                  --out "${CMAKE_CURRENT_BINARY_DIR}/broken-report")
