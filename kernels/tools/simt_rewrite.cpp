@@ -1,8 +1,9 @@
 // simt_rewrite IN.cu OUT.cpp: turns a CUDA source file into C++ for the SIMT emulator
 // (aisys/kernels/simt/emulator.hpp; cmake/AisysSimt.cmake runs it at build time). Outside comments
 // and literals it rewrites
-//   kernel<<<grid, block, shared, stream>>>(args)
-//       -> kernel ^ ::aisys::simt::cuda::launch(grid, block, shared, stream)(args)
+//   kernel<T>(args) launched as kernel<T><<<grid, block, shared, stream>>>(args)
+//       -> ::aisys::simt::cuda::launch(grid, block, shared, stream)(
+//              [&](auto... a) { kernel<T>(a...); })(args)
 //   __shared__ float As[32][32];
 //       -> static float As[32][32]; ::aisys::simt::shared_declared(&As, sizeof(As));
 // keeping every line where it was (a `#line` directive names IN, so compiler messages and the
@@ -10,6 +11,7 @@
 // emulator cannot run: dynamic shared memory (extern __shared__), several arrays in one __shared__
 // declaration or an initializer, warp shuffles, votes, __syncwarp and inline assembly.
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -116,13 +118,46 @@ void refuse_unsupported(const Source& s) {
   }
 }
 
+// Where the kernel expression that ends at `end` (just before `<<<`) begins: a name, qualified
+// or not, with template arguments or not.
+std::size_t kernel_expression_begin(const Source& s, std::size_t end) {
+  std::size_t p = end;
+  while (p > 0 && std::isspace(static_cast<unsigned char>(s.code[p - 1]))) --p;
+  if (p > 0 && s.code[p - 1] == '>') {  // template arguments: back to the matching '<'
+    int depth = 0;
+    do {
+      --p;
+      if (s.code[p] == '>') ++depth;
+      if (s.code[p] == '<') --depth;
+    } while (p > 0 && depth > 0);
+    if (depth != 0) s.fail(end, "a kernel launch whose template arguments do not balance");
+    while (p > 0 && std::isspace(static_cast<unsigned char>(s.code[p - 1]))) --p;
+  }
+  for (;;) {
+    const std::size_t name_end = p;
+    while (p > 0 && is_ident(s.code[p - 1])) --p;
+    if (p == name_end) s.fail(end, "a kernel launch `<<<` that does not follow a kernel's name");
+    if (p >= 2 && s.code[p - 1] == ':' && s.code[p - 2] == ':') {
+      p -= 2;
+      continue;
+    }
+    return p;
+  }
+}
+
 void rewrite_launches(const Source& s, std::vector<Edit>& edits) {
   for (std::size_t open = s.code.find("<<<"); open != std::string::npos;
        open = s.code.find("<<<", open + 3)) {
     const std::size_t close = s.code.find(">>>", open + 3);
     if (close == std::string::npos) s.fail(open, "a kernel launch `<<<` without its `>>>`");
-    edits.push_back({open, 3, "^ ::aisys::simt::cuda::launch("});
-    edits.push_back({close, 3, ")"});
+    const std::size_t begin = kernel_expression_begin(s, open);
+    // Newlines inside the kernel expression move with it: every line keeps its number.
+    const std::string kernel = s.text.substr(begin, open - begin);
+    const std::string config = s.text.substr(open + 3, close - open - 3);
+    edits.push_back({begin, close + 3 - begin,
+                     "::aisys::simt::cuda::launch(" + config +
+                         ")([&](auto... aisys_simt_arg) { " + kernel +
+                         "(aisys_simt_arg...); })"});
     open = close;
   }
 }

@@ -133,8 +133,8 @@ __global__ void reduce_kernel(T* out, const T* in, Strided kept, Strided red, lo
     }
     partial[threadIdx.x] = acc;
     __syncthreads();
-    for (int w = blockDim.x / 2; w > 0; w /= 2) {
-      if (threadIdx.x < w) {
+    for (int w = static_cast<int>(blockDim.x) / 2; w > 0; w /= 2) {
+      if (static_cast<int>(threadIdx.x) < w) {
         const double x = partial[threadIdx.x], y = partial[threadIdx.x + w];
         partial[threadIdx.x] = is_max ? (y > x || isnan(y) ? y : x) : x + y;
       }

@@ -1,11 +1,17 @@
-// The SIMT emulator's scheduler (aisys/kernels/simt/emulator.hpp): one ucontext fiber per GPU
-// thread of a block, run in turn until each has reached the next barrier or returned; a barrier is
-// released when every thread of the block waits at it, at one call site.
+// The SIMT emulator's scheduler (aisys/kernels/simt/emulator.hpp): one fiber per GPU thread of a
+// block, run in turn until each has reached the next barrier or returned; a barrier is released
+// when every thread of the block waits at it, at one call site.
+//
+// A fiber switch on x86-64 is a few instructions (switch_stacks below: the callee-saved registers
+// and the stack pointer); ucontext's swapcontext (the fallback on other processors) also saves the signal mask with
+// a system call, which made a grid of millions of threads spend most of its time in the kernel.
 #include "aisys/kernels/simt/emulator.hpp"
 
 #include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
+
+#include <cstdint>
 
 #include <cstring>
 #include <exception>
@@ -21,7 +27,11 @@ namespace {
 enum class FiberState { kRunnable, kAtBarrier, kDone };
 
 struct Fiber {
+#if defined(__x86_64__)
+  void* sp = nullptr;  // the saved stack pointer while the fiber is switched out
+#else
   ucontext_t context{};
+#endif
   FiberState state = FiberState::kRunnable;
   std::source_location site{};
   Dim3 tid{};
@@ -63,7 +73,11 @@ struct BlockRun {
   const std::function<void()>* body = nullptr;
   std::vector<Fiber> fibers;
   std::size_t current = 0;
+#if defined(__x86_64__)
+  void* scheduler_sp = nullptr;
+#else
   ucontext_t scheduler{};
+#endif
   std::exception_ptr fault;
 };
 
@@ -106,22 +120,73 @@ void fiber_entry() {
         " threw an exception that is not a std::exception"));
   }
   run.fibers[run.current].state = FiberState::kDone;
-  // Returning resumes uc_link, the scheduler.
+  // Returning resumes the scheduler (uc_link, or fiber_start's switch).
 }
 
+#if defined(__x86_64__)
+// switch_stacks(&save, to): pushes the callee-saved registers, stores the stack pointer in *save,
+// loads `to` and pops the registers saved there. A new fiber's stack is laid out as if it had
+// been switched out just before fiber_start (init_fiber).
+extern "C" void aisys_simt_switch_stacks(void** save, void* to);
+asm(R"(
+  .text
+  .globl aisys_simt_switch_stacks
+  .type aisys_simt_switch_stacks, @function
+aisys_simt_switch_stacks:
+  pushq %rbp
+  pushq %rbx
+  pushq %r12
+  pushq %r13
+  pushq %r14
+  pushq %r15
+  movq %rsp, (%rdi)
+  movq %rsi, %rsp
+  popq %r15
+  popq %r14
+  popq %r13
+  popq %r12
+  popq %rbx
+  popq %rbp
+  ret
+  .size aisys_simt_switch_stacks, .-aisys_simt_switch_stacks
+)");
+
+[[noreturn]] void fiber_start() {
+  fiber_entry();
+  aisys_simt_switch_stacks(&tl_run->fibers[tl_run->current].sp, tl_run->scheduler_sp);
+  __builtin_unreachable();  // a finished fiber is never switched back to
+}
+
+void init_fiber(Fiber& f, void* stack, std::size_t bytes, BlockRun&) {
+  auto top = reinterpret_cast<std::uintptr_t>(stack) + bytes;
+  top &= ~std::uintptr_t{15};
+  auto* slot = reinterpret_cast<void**>(top);
+  *--slot = nullptr;                                      // fiber_start's return address: none
+  *--slot = reinterpret_cast<void*>(&fiber_start);        // where the first switch returns to
+  for (int i = 0; i < 6; ++i) *--slot = nullptr;          // rbp rbx r12 r13 r14 r15
+  f.sp = slot;
+}
+
+void switch_to_fiber(BlockRun& run, Fiber& f) { aisys_simt_switch_stacks(&run.scheduler_sp, f.sp); }
+void switch_to_scheduler(BlockRun& run, Fiber& f) { aisys_simt_switch_stacks(&f.sp, run.scheduler_sp); }
+#else
 // getcontext and swapcontext return twice: kept out of the functions with live locals (GCC's
 // -Wclobbered), each in a function of its own.
-[[gnu::noinline]] void init_fiber(Fiber& f, void* stack, std::size_t bytes, ucontext_t* link) {
+[[gnu::noinline]] void init_fiber(Fiber& f, void* stack, std::size_t bytes, BlockRun& run) {
   getcontext(&f.context);
   f.context.uc_stack.ss_sp = stack;
   f.context.uc_stack.ss_size = bytes;
-  f.context.uc_link = link;
+  f.context.uc_link = &run.scheduler;
   makecontext(&f.context, fiber_entry, 0);
 }
 
-[[gnu::noinline]] void switch_context(ucontext_t* from, const ucontext_t* to) {
-  swapcontext(from, to);
+[[gnu::noinline]] void switch_to_fiber(BlockRun& run, Fiber& f) {
+  swapcontext(&run.scheduler, &f.context);
 }
+[[gnu::noinline]] void switch_to_scheduler(BlockRun& run, Fiber& f) {
+  swapcontext(&f.context, &run.scheduler);
+}
+#endif
 
 Dim3 unflatten(std::uint64_t i, const Dim3& shape) {
   return Dim3{static_cast<unsigned>(i % shape.x), static_cast<unsigned>((i / shape.x) % shape.y),
@@ -138,14 +203,14 @@ void run_block(BlockRun& run, StackPool& stacks, const Options& opts) {
   for (std::size_t i = 0; i < n; ++i) {
     Fiber& f = run.fibers[i];
     f.tid = unflatten(i, run.block);
-    init_fiber(f, stacks.stack(i, opts.stack_bytes), opts.stack_bytes, &run.scheduler);
+    init_fiber(f, stacks.stack(i, opts.stack_bytes), opts.stack_bytes, run);
   }
   ++block_serial;
   for (;;) {
     for (std::size_t i : order) {
       if (run.fibers[i].state != FiberState::kRunnable) continue;
       run.current = i;
-      switch_context(&run.scheduler, &run.fibers[i].context);
+      switch_to_fiber(run, run.fibers[i]);
       if (run.fault) std::rethrow_exception(run.fault);
     }
     std::size_t waiting = 0;
@@ -250,7 +315,7 @@ void sync_threads(std::source_location site) {
   Fiber& f = current_fiber();
   f.state = FiberState::kAtBarrier;
   f.site = site;
-  switch_context(&f.context, &tl_run->scheduler);
+  switch_to_scheduler(*tl_run, f);
 }
 
 void shared_declared(void* data, std::size_t bytes) {

@@ -1,0 +1,340 @@
+// The emulated CUDA runtime (aisys::simt_cudart): the runtime entry points the platform calls,
+// defined for a program that links this library instead of libcudart, so that code written for a
+// GPU (the Tensor's device storage, copies, streams, events, device enumeration) runs on the CPU
+// with its kernels under the SIMT emulator (aisys/kernels/simt/emulator.hpp).
+//
+// One device, device 0: "SIMT emulator (CPU)", compute capability options().compute_capability,
+// kEmulatedGlobalMemory bytes of global memory (cudaMalloc past it fails with
+// cudaErrorMemoryAllocation, as a full GPU does). "Device" memory is host memory, 256-byte
+// aligned, filled with 0xff bytes when allocated (a kernel that reads memory nobody wrote reads
+// NaN). Checked as a GPU would fault or the runtime would refuse, with a line on stderr naming the
+// call and the pointer: a copy or memset whose device side is not inside one live allocation, a
+// host side that is device memory, cudaFree of a pointer cudaMalloc did not return, a stream or
+// event that does not exist. Every call is synchronous; events read the host's steady clock.
+#include <cuda_runtime_api.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "aisys/kernels/simt/cuda_emulation.hpp"
+
+namespace {
+
+constexpr std::size_t kEmulatedGlobalMemory = std::size_t{8} << 30;
+constexpr std::size_t kAllocationAlignment = 256;
+
+struct Runtime {
+  std::mutex mutex;
+  std::map<const char*, std::size_t> allocations;  // start -> bytes
+  std::size_t allocated = 0;
+  std::set<const void*> streams, events;
+  std::map<const void*, std::chrono::steady_clock::time_point> recorded;
+};
+
+Runtime& runtime() {
+  static Runtime r;
+  return r;
+}
+
+cudaError_t fail(cudaError_t e, const char* call, const std::string& why) {
+  std::fprintf(stderr, "[ simt cudart ] %s: %s\n", call, why.c_str());
+  aisys::simt::set_last_error(static_cast<int>(e));
+  return e;
+}
+
+std::string ptr_str(const void* p) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%p", p);
+  return buf;
+}
+
+// The live allocation holding [p, p + bytes), or allocations.end(). Caller holds the mutex.
+std::map<const char*, std::size_t>::const_iterator allocation_of(const Runtime& r, const void* p,
+                                                                 std::size_t bytes) {
+  const char* c = static_cast<const char*>(p);
+  auto it = r.allocations.upper_bound(c);
+  if (it == r.allocations.begin()) return r.allocations.end();
+  --it;
+  if (c < it->first || c + bytes > it->first + it->second) return r.allocations.end();
+  return it;
+}
+
+bool is_device(const Runtime& r, const void* p) { return allocation_of(r, p, 1) != r.allocations.end(); }
+
+cudaError_t check_device_range(const Runtime& r, const char* call, const char* side, const void* p,
+                               std::size_t bytes) {
+  if (bytes == 0) return cudaSuccess;
+  if (allocation_of(r, p, bytes) == r.allocations.end()) {
+    return fail(cudaErrorInvalidValue, call,
+                std::string("the ") + side + " " + ptr_str(p) + " (+" + std::to_string(bytes) +
+                    " bytes) is not inside one device allocation");
+  }
+  return cudaSuccess;
+}
+
+cudaError_t check_host(const Runtime& r, const char* call, const char* side, const void* p) {
+  if (is_device(r, p)) {
+    return fail(cudaErrorInvalidValue, call,
+                std::string("the ") + side + " " + ptr_str(p) + " is device memory, not host memory");
+  }
+  return cudaSuccess;
+}
+
+cudaError_t copy(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind kind,
+                 const char* call) {
+  Runtime& r = runtime();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  if (kind == cudaMemcpyDefault) {
+    const bool d = is_device(r, dst), s = is_device(r, src);
+    kind = d ? (s ? cudaMemcpyDeviceToDevice : cudaMemcpyHostToDevice)
+             : (s ? cudaMemcpyDeviceToHost : cudaMemcpyHostToHost);
+  }
+  cudaError_t e = cudaSuccess;
+  switch (kind) {
+    case cudaMemcpyHostToDevice:
+      if ((e = check_device_range(r, call, "destination", dst, bytes)) != cudaSuccess) return e;
+      if ((e = check_host(r, call, "source", src)) != cudaSuccess) return e;
+      break;
+    case cudaMemcpyDeviceToHost:
+      if ((e = check_device_range(r, call, "source", src, bytes)) != cudaSuccess) return e;
+      if ((e = check_host(r, call, "destination", dst)) != cudaSuccess) return e;
+      break;
+    case cudaMemcpyDeviceToDevice:
+      if ((e = check_device_range(r, call, "destination", dst, bytes)) != cudaSuccess) return e;
+      if ((e = check_device_range(r, call, "source", src, bytes)) != cudaSuccess) return e;
+      break;
+    case cudaMemcpyHostToHost:
+      break;
+    default:
+      return fail(cudaErrorInvalidMemcpyDirection, call, "an unknown copy direction");
+  }
+  if (bytes != 0) std::memmove(dst, src, bytes);
+  return cudaSuccess;
+}
+
+cudaError_t check_stream(cudaStream_t s, const char* call) {
+  if (s == nullptr || s == cudaStreamLegacy || s == cudaStreamPerThread) return cudaSuccess;
+  Runtime& r = runtime();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  if (r.streams.count(s) == 0) {
+    return fail(cudaErrorInvalidResourceHandle, call, "stream " + ptr_str(s) + " does not exist");
+  }
+  return cudaSuccess;
+}
+
+}  // namespace
+
+extern "C" {
+
+cudaError_t cudaGetLastError(void) { return aisys::simt::cuda::get_last_error(); }
+cudaError_t cudaPeekAtLastError(void) { return aisys::simt::cuda::peek_at_last_error(); }
+
+const char* cudaGetErrorName(cudaError_t e) {
+  switch (e) {
+    case cudaSuccess: return "cudaSuccess";
+    case cudaErrorInvalidValue: return "cudaErrorInvalidValue";
+    case cudaErrorMemoryAllocation: return "cudaErrorMemoryAllocation";
+    case cudaErrorInvalidConfiguration: return "cudaErrorInvalidConfiguration";
+    case cudaErrorInvalidDevice: return "cudaErrorInvalidDevice";
+    case cudaErrorInvalidResourceHandle: return "cudaErrorInvalidResourceHandle";
+    case cudaErrorInvalidMemcpyDirection: return "cudaErrorInvalidMemcpyDirection";
+    case cudaErrorNotReady: return "cudaErrorNotReady";
+    case cudaErrorNoDevice: return "cudaErrorNoDevice";
+    default: return "cudaErrorUnknown";
+  }
+}
+
+const char* cudaGetErrorString(cudaError_t e) {
+  switch (e) {
+    case cudaSuccess: return "no error";
+    case cudaErrorInvalidValue: return "invalid argument";
+    case cudaErrorMemoryAllocation: return "out of memory";
+    case cudaErrorInvalidConfiguration: return "invalid configuration argument";
+    case cudaErrorInvalidDevice: return "invalid device ordinal";
+    case cudaErrorInvalidResourceHandle: return "invalid resource handle";
+    case cudaErrorInvalidMemcpyDirection: return "invalid copy direction for memcpy";
+    case cudaErrorNotReady: return "device not ready";
+    case cudaErrorNoDevice: return "no CUDA-capable device is detected";
+    default: return "unknown error (the SIMT emulator's runtime does not name it)";
+  }
+}
+
+cudaError_t cudaRuntimeGetVersion(int* v) {
+  *v = CUDART_VERSION;
+  return cudaSuccess;
+}
+cudaError_t cudaDriverGetVersion(int* v) {
+  *v = CUDART_VERSION;
+  return cudaSuccess;
+}
+
+cudaError_t cudaGetDeviceCount(int* count) {
+  *count = 1;
+  return cudaSuccess;
+}
+cudaError_t cudaGetDevice(int* device) { return aisys::simt::cuda::get_device(device); }
+cudaError_t cudaSetDevice(int device) {
+  if (device != 0) return fail(cudaErrorInvalidDevice, "cudaSetDevice", "device " + std::to_string(device) + " (the emulator has device 0)");
+  return cudaSuccess;
+}
+cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device) {
+  return aisys::simt::cuda::device_get_attribute(value, attr, device);
+}
+cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
+  if (device != 0) return fail(cudaErrorInvalidDevice, "cudaGetDeviceProperties", "device " + std::to_string(device));
+  std::memset(prop, 0, sizeof *prop);
+  std::snprintf(prop->name, sizeof prop->name, "SIMT emulator (CPU)");
+  prop->major = aisys::simt::options().compute_capability / 10;
+  prop->minor = aisys::simt::options().compute_capability % 10;
+  prop->totalGlobalMem = kEmulatedGlobalMemory;
+  prop->sharedMemPerBlock = 48 * 1024;
+  prop->warpSize = 32;
+  prop->maxThreadsPerBlock = static_cast<int>(aisys::simt::kMaxThreadsPerBlock);
+  prop->maxThreadsDim[0] = static_cast<int>(aisys::simt::kMaxBlockDim.x);
+  prop->maxThreadsDim[1] = static_cast<int>(aisys::simt::kMaxBlockDim.y);
+  prop->maxThreadsDim[2] = static_cast<int>(aisys::simt::kMaxBlockDim.z);
+  prop->maxGridSize[0] = static_cast<int>(aisys::simt::kMaxGridDim.x);
+  prop->maxGridSize[1] = static_cast<int>(aisys::simt::kMaxGridDim.y);
+  prop->maxGridSize[2] = static_cast<int>(aisys::simt::kMaxGridDim.z);
+  prop->multiProcessorCount = 1;
+  return cudaSuccess;
+}
+cudaError_t cudaDeviceSynchronize(void) { return cudaSuccess; }
+
+cudaError_t cudaMalloc(void** p, size_t bytes) {
+  Runtime& r = runtime();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  *p = nullptr;
+  if (bytes > kEmulatedGlobalMemory - r.allocated) {
+    return fail(cudaErrorMemoryAllocation, "cudaMalloc",
+                std::to_string(bytes) + " bytes with " + std::to_string(r.allocated) + " of " +
+                    std::to_string(kEmulatedGlobalMemory) + " in use");
+  }
+  const std::size_t rounded = (bytes + kAllocationAlignment - 1) / kAllocationAlignment * kAllocationAlignment;
+  void* block = std::aligned_alloc(kAllocationAlignment, rounded == 0 ? kAllocationAlignment : rounded);
+  if (block == nullptr) return fail(cudaErrorMemoryAllocation, "cudaMalloc", "the host is out of memory");
+  std::memset(block, 0xff, rounded == 0 ? kAllocationAlignment : rounded);
+  r.allocations[static_cast<const char*>(block)] = bytes;
+  r.allocated += bytes;
+  *p = block;
+  return cudaSuccess;
+}
+
+cudaError_t cudaFree(void* p) {
+  if (p == nullptr) return cudaSuccess;
+  Runtime& r = runtime();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  const auto it = r.allocations.find(static_cast<const char*>(p));
+  if (it == r.allocations.end()) {
+    return fail(cudaErrorInvalidValue, "cudaFree", ptr_str(p) + " is not the start of a live device allocation");
+  }
+  r.allocated -= it->second;
+  r.allocations.erase(it);
+  std::free(p);
+  return cudaSuccess;
+}
+
+cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {
+  return copy(dst, src, bytes, kind, "cudaMemcpy");
+}
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind,
+                            cudaStream_t stream) {
+  const cudaError_t e = check_stream(stream, "cudaMemcpyAsync");
+  return e != cudaSuccess ? e : copy(dst, src, bytes, kind, "cudaMemcpyAsync");
+}
+cudaError_t cudaMemset(void* p, int value, size_t bytes) {
+  Runtime& r = runtime();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  const cudaError_t e = check_device_range(r, "cudaMemset", "destination", p, bytes);
+  if (e != cudaSuccess) return e;
+  if (bytes != 0) std::memset(p, value, bytes);
+  return cudaSuccess;
+}
+cudaError_t cudaMemsetAsync(void* p, int value, size_t bytes, cudaStream_t stream) {
+  const cudaError_t e = check_stream(stream, "cudaMemsetAsync");
+  return e != cudaSuccess ? e : cudaMemset(p, value, bytes);
+}
+
+cudaError_t cudaPointerGetAttributes(cudaPointerAttributes* a, const void* p) {
+  Runtime& r = runtime();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  std::memset(a, 0, sizeof *a);
+  if (is_device(r, p)) {
+    a->type = cudaMemoryTypeDevice;
+    a->device = 0;
+    a->devicePointer = const_cast<void*>(p);
+  } else {
+    a->type = cudaMemoryTypeUnregistered;
+    a->device = -2;
+    a->hostPointer = const_cast<void*>(p);
+  }
+  return cudaSuccess;
+}
+
+cudaError_t cudaStreamCreate(cudaStream_t* s) {
+  Runtime& r = runtime();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  *s = reinterpret_cast<cudaStream_t>(new char);
+  r.streams.insert(*s);
+  return cudaSuccess;
+}
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned int) { return cudaStreamCreate(s); }
+cudaError_t cudaStreamDestroy(cudaStream_t s) {
+  Runtime& r = runtime();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  if (r.streams.erase(s) == 0) return fail(cudaErrorInvalidResourceHandle, "cudaStreamDestroy", "stream " + ptr_str(s) + " does not exist");
+  delete reinterpret_cast<char*>(s);
+  return cudaSuccess;
+}
+cudaError_t cudaStreamSynchronize(cudaStream_t s) { return check_stream(s, "cudaStreamSynchronize"); }
+cudaError_t cudaStreamQuery(cudaStream_t s) { return check_stream(s, "cudaStreamQuery"); }
+
+cudaError_t cudaEventCreate(cudaEvent_t* e) {
+  Runtime& r = runtime();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  *e = reinterpret_cast<cudaEvent_t>(new char);
+  r.events.insert(*e);
+  return cudaSuccess;
+}
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t* e, unsigned int) { return cudaEventCreate(e); }
+cudaError_t cudaEventDestroy(cudaEvent_t e) {
+  Runtime& r = runtime();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  if (r.events.erase(e) == 0) return fail(cudaErrorInvalidResourceHandle, "cudaEventDestroy", "event " + ptr_str(e) + " does not exist");
+  r.recorded.erase(e);
+  delete reinterpret_cast<char*>(e);
+  return cudaSuccess;
+}
+cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s) {
+  const cudaError_t se = check_stream(s, "cudaEventRecord");
+  if (se != cudaSuccess) return se;
+  Runtime& r = runtime();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  if (r.events.count(e) == 0) return fail(cudaErrorInvalidResourceHandle, "cudaEventRecord", "event " + ptr_str(e) + " does not exist");
+  r.recorded[e] = std::chrono::steady_clock::now();
+  return cudaSuccess;
+}
+cudaError_t cudaEventSynchronize(cudaEvent_t e) {
+  Runtime& r = runtime();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  if (r.events.count(e) == 0) return fail(cudaErrorInvalidResourceHandle, "cudaEventSynchronize", "event " + ptr_str(e) + " does not exist");
+  return cudaSuccess;
+}
+cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
+  Runtime& r = runtime();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  const auto a = r.recorded.find(start), b = r.recorded.find(end);
+  if (a == r.recorded.end() || b == r.recorded.end()) {
+    return fail(cudaErrorInvalidResourceHandle, "cudaEventElapsedTime", "an event that was never recorded");
+  }
+  *ms = std::chrono::duration<float, std::milli>(b->second - a->second).count();
+  return cudaSuccess;
+}
+
+}  // extern "C"

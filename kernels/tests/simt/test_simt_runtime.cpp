@@ -1,0 +1,148 @@
+// The emulated CUDA runtime and cuBLAS (src/simt/cudart.cpp, src/simt/cublas.cpp), which
+// aisys_kernels_simt_tests links instead of libcudart: fresh device memory reads as NaN, copies and
+// memsets outside one allocation or in the wrong direction are refused and set the last error,
+// cudaFree of anything cudaMalloc did not return is refused, the memory limit holds, streams and
+// events are checked; the device is enumerated; the emulated cuBLAS computes column-major GEMMs
+// with transposes and strides against a double-precision loop on random inputs (seed printed).
+#include <cuda_runtime.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <iostream>
+#include <random>
+#include <vector>
+
+#include "aisys/kernels/cuda/cublas_library.hpp"
+#include "aisys/kernels/device.hpp"
+
+namespace {
+
+TEST(SimtRuntime, FreshDeviceMemoryReadsAsNaN) {
+  float* d = nullptr;
+  ASSERT_EQ(cudaMalloc(reinterpret_cast<void**>(&d), 64 * sizeof(float)), cudaSuccess);
+  std::vector<float> h(64, 0.0f);
+  ASSERT_EQ(cudaMemcpy(h.data(), d, 64 * sizeof(float), cudaMemcpyDeviceToHost), cudaSuccess);
+  for (float v : h) EXPECT_TRUE(std::isnan(v));
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(d) % 256, 0u);
+  EXPECT_EQ(cudaFree(d), cudaSuccess);
+}
+
+TEST(SimtRuntime, CopiesOutsideOneAllocationOrTheWrongWayAreRefused) {
+  float* d = nullptr;
+  ASSERT_EQ(cudaMalloc(reinterpret_cast<void**>(&d), 16 * sizeof(float)), cudaSuccess);
+  std::vector<float> h(32, 1.0f);
+  (void)cudaGetLastError();
+  EXPECT_EQ(cudaMemcpy(d, h.data(), 17 * sizeof(float), cudaMemcpyHostToDevice), cudaErrorInvalidValue)
+      << "one element past the end";
+  EXPECT_EQ(cudaGetLastError(), cudaErrorInvalidValue);
+  EXPECT_EQ(cudaGetLastError(), cudaSuccess) << "reading the last error clears it";
+  EXPECT_EQ(cudaMemcpy(d + 8, h.data(), 8 * sizeof(float), cudaMemcpyHostToDevice), cudaSuccess);
+  EXPECT_EQ(cudaMemcpy(h.data(), d, 4 * sizeof(float), cudaMemcpyHostToDevice), cudaErrorInvalidValue)
+      << "the directions swapped";
+  EXPECT_EQ(cudaMemcpy(d, d + 8, 8 * sizeof(float), cudaMemcpyDeviceToDevice), cudaSuccess);
+  EXPECT_EQ(cudaMemset(d + 1, 0, 16 * sizeof(float)), cudaErrorInvalidValue);
+  EXPECT_EQ(cudaMemset(d, 0, 16 * sizeof(float)), cudaSuccess);
+  (void)cudaGetLastError();
+  EXPECT_EQ(cudaFree(d), cudaSuccess);
+  EXPECT_EQ(cudaMemcpy(h.data(), d, 4, cudaMemcpyDeviceToHost), cudaErrorInvalidValue) << "after cudaFree";
+  EXPECT_EQ(cudaFree(d), cudaErrorInvalidValue) << "a second cudaFree";
+  EXPECT_EQ(cudaFree(h.data()), cudaErrorInvalidValue) << "host memory";
+  (void)cudaGetLastError();
+}
+
+TEST(SimtRuntime, TheDeviceMemoryLimitHolds) {
+  void* p = nullptr;
+  EXPECT_EQ(cudaMalloc(&p, std::size_t{9} << 30), cudaErrorMemoryAllocation);
+  EXPECT_EQ(p, nullptr);
+  (void)cudaGetLastError();
+}
+
+TEST(SimtRuntime, StreamsEventsAndPointerAttributesAreChecked) {
+  cudaStream_t s = nullptr;
+  ASSERT_EQ(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), cudaSuccess);
+  cudaEvent_t a = nullptr, b = nullptr;
+  ASSERT_EQ(cudaEventCreate(&a), cudaSuccess);
+  ASSERT_EQ(cudaEventCreate(&b), cudaSuccess);
+  float ms = -1;
+  EXPECT_EQ(cudaEventElapsedTime(&ms, a, b), cudaErrorInvalidResourceHandle) << "never recorded";
+  ASSERT_EQ(cudaEventRecord(a, s), cudaSuccess);
+  ASSERT_EQ(cudaEventRecord(b, s), cudaSuccess);
+  EXPECT_EQ(cudaEventElapsedTime(&ms, a, b), cudaSuccess);
+  EXPECT_GE(ms, 0.0f);
+  EXPECT_EQ(cudaEventDestroy(a), cudaSuccess);
+  EXPECT_EQ(cudaEventDestroy(b), cudaSuccess);
+  EXPECT_EQ(cudaStreamDestroy(s), cudaSuccess);
+  EXPECT_EQ(cudaStreamSynchronize(s), cudaErrorInvalidResourceHandle) << "a destroyed stream";
+  (void)cudaGetLastError();
+
+  void* d = nullptr;
+  ASSERT_EQ(cudaMalloc(&d, 100), cudaSuccess);
+  cudaPointerAttributes attr{};
+  ASSERT_EQ(cudaPointerGetAttributes(&attr, static_cast<char*>(d) + 50), cudaSuccess);
+  EXPECT_EQ(attr.type, cudaMemoryTypeDevice);
+  int host = 0;
+  ASSERT_EQ(cudaPointerGetAttributes(&attr, &host), cudaSuccess);
+  EXPECT_EQ(attr.type, cudaMemoryTypeUnregistered);
+  EXPECT_EQ(cudaFree(d), cudaSuccess);
+}
+
+TEST(SimtRuntime, TheEmulatedDeviceIsEnumerated) {
+  ASSERT_TRUE(aisys::gpu_available()) << aisys::gpu_unavailable_reason();
+  const auto& list = aisys::enumerate_devices();
+  ASSERT_EQ(list.devices.size(), 1u);
+  EXPECT_NE(aisys::describe(list.devices[0]).find("SIMT emulator"), std::string::npos)
+      << aisys::describe(list.devices[0]);
+}
+
+TEST(SimtCublas, StridedBatchedGemmsAgainstADoubleLoop) {
+  const char* env = std::getenv("AISYS_SEED");
+  const std::uint64_t seed = env != nullptr ? std::strtoull(env, nullptr, 10) : std::random_device{}();
+  std::cout << "[ seed     ] AISYS_SEED=" << seed << "\n";
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  const aisys::cuda::CublasLibrary& blas = aisys::cuda::cublas_library();
+  EXPECT_NE(blas.path.find("aisys_simt_cublas"), std::string::npos) << blas.path;
+  cublasHandle_t h = nullptr;
+  ASSERT_EQ(blas.create(&h), CUBLAS_STATUS_SUCCESS);
+  // Column-major, op(A) m x k, op(B) k x n, two batches, leading dimensions past the rows.
+  const int m = 5, n = 4, k = 3, batches = 2;
+  for (const cublasOperation_t ta : {CUBLAS_OP_N, CUBLAS_OP_T}) {
+    for (const cublasOperation_t tb : {CUBLAS_OP_N, CUBLAS_OP_T}) {
+      const int lda = (ta == CUBLAS_OP_N ? m : k) + 2, ldb = (tb == CUBLAS_OP_N ? k : n) + 1, ldc = m + 3;
+      const long long sa = lda * (ta == CUBLAS_OP_N ? k : m), sb = ldb * (tb == CUBLAS_OP_N ? n : k),
+                      sc = ldc * n;
+      std::vector<float> A(sa * batches), B(sb * batches), C(sc * batches);
+      for (auto& v : A) v = u(rng);
+      for (auto& v : B) v = u(rng);
+      for (auto& v : C) v = u(rng);
+      const std::vector<float> C0 = C;
+      const float alpha = 0.5f, beta = -2.0f;
+      ASSERT_EQ(blas.sgemm_strided_batched(h, ta, tb, m, n, k, &alpha, A.data(), lda, sa, B.data(), ldb, sb, &beta,
+                                           C.data(), ldc, sc, batches),
+                CUBLAS_STATUS_SUCCESS);
+      for (int q = 0; q < batches; ++q) {
+        for (int j = 0; j < n; ++j) {
+          for (int i = 0; i < m; ++i) {
+            double want = beta * static_cast<double>(C0[q * sc + j * ldc + i]);
+            for (int p = 0; p < k; ++p) {
+              const double a = ta == CUBLAS_OP_N ? A[q * sa + p * lda + i] : A[q * sa + i * lda + p];
+              const double b = tb == CUBLAS_OP_N ? B[q * sb + j * ldb + p] : B[q * sb + p * ldb + j];
+              want += alpha * a * b;
+            }
+            ASSERT_NEAR(C[q * sc + j * ldc + i], want, 1e-5) << "batch " << q << " (" << i << ", " << j << ")";
+          }
+        }
+      }
+    }
+  }
+  const float one = 1, zero = 0;
+  float x = 0;
+  EXPECT_EQ(blas.sgemm_strided_batched(h, CUBLAS_OP_N, CUBLAS_OP_N, 4, 1, 1, &one, &x, 3, 0, &x, 1, 0, &zero, &x, 4, 0, 1),
+            CUBLAS_STATUS_INVALID_VALUE)
+      << "lda < m";
+  EXPECT_EQ(blas.destroy(h), CUBLAS_STATUS_SUCCESS);
+}
+
+}  // namespace
