@@ -15,6 +15,9 @@
 
 #include <cstring>
 #include <exception>
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/common_interface_defs.h>
+#endif
 #include <mutex>
 #include <new>
 #include <sstream>
@@ -29,6 +32,9 @@ enum class FiberState { kRunnable, kAtBarrier, kDone };
 struct Fiber {
 #if defined(__x86_64__)
   void* sp = nullptr;  // the saved stack pointer while the fiber is switched out
+  void* stack_bottom = nullptr;
+  std::size_t stack_size = 0;
+  void* asan_fake_stack = nullptr;  // AddressSanitizer's state while switched out
 #else
   ucontext_t context{};
 #endif
@@ -75,6 +81,9 @@ struct BlockRun {
   std::size_t current = 0;
 #if defined(__x86_64__)
   void* scheduler_sp = nullptr;
+  const void* scheduler_bottom = nullptr;  // the scheduler's stack, as AddressSanitizer reports it
+  std::size_t scheduler_size = 0;
+  void* scheduler_fake_stack = nullptr;
 #else
   ucontext_t scheduler{};
 #endif
@@ -151,13 +160,32 @@ aisys_simt_switch_stacks:
   .size aisys_simt_switch_stacks, .-aisys_simt_switch_stacks
 )");
 
+// Under AddressSanitizer (the emulated builds use it: it reports a kernel's out-of-bounds access
+// as memcheck would) every switch is announced, so that it knows which stack is live.
+#if defined(__SANITIZE_ADDRESS__)
+void asan_leaving(void** fake_stack_save, const void* bottom, std::size_t size) {
+  __sanitizer_start_switch_fiber(fake_stack_save, bottom, size);
+}
+void asan_arrived(void* fake_stack_save, const void** old_bottom, std::size_t* old_size) {
+  __sanitizer_finish_switch_fiber(fake_stack_save, old_bottom, old_size);
+}
+#else
+void asan_leaving(void**, const void*, std::size_t) {}
+void asan_arrived(void*, const void**, std::size_t*) {}
+#endif
+
 [[noreturn]] void fiber_start() {
+  asan_arrived(nullptr, &tl_run->scheduler_bottom, &tl_run->scheduler_size);
   fiber_entry();
-  aisys_simt_switch_stacks(&tl_run->fibers[tl_run->current].sp, tl_run->scheduler_sp);
+  Fiber& f = tl_run->fibers[tl_run->current];
+  asan_leaving(nullptr, tl_run->scheduler_bottom, tl_run->scheduler_size);  // this fiber ends
+  aisys_simt_switch_stacks(&f.sp, tl_run->scheduler_sp);
   __builtin_unreachable();  // a finished fiber is never switched back to
 }
 
 void init_fiber(Fiber& f, void* stack, std::size_t bytes, BlockRun&) {
+  f.stack_bottom = stack;
+  f.stack_size = bytes;
   auto top = reinterpret_cast<std::uintptr_t>(stack) + bytes;
   top &= ~std::uintptr_t{15};
   auto* slot = reinterpret_cast<void**>(top);
@@ -167,8 +195,16 @@ void init_fiber(Fiber& f, void* stack, std::size_t bytes, BlockRun&) {
   f.sp = slot;
 }
 
-void switch_to_fiber(BlockRun& run, Fiber& f) { aisys_simt_switch_stacks(&run.scheduler_sp, f.sp); }
-void switch_to_scheduler(BlockRun& run, Fiber& f) { aisys_simt_switch_stacks(&f.sp, run.scheduler_sp); }
+void switch_to_fiber(BlockRun& run, Fiber& f) {
+  asan_leaving(&run.scheduler_fake_stack, f.stack_bottom, f.stack_size);
+  aisys_simt_switch_stacks(&run.scheduler_sp, f.sp);
+  asan_arrived(run.scheduler_fake_stack, nullptr, nullptr);
+}
+void switch_to_scheduler(BlockRun& run, Fiber& f) {
+  asan_leaving(&f.asan_fake_stack, run.scheduler_bottom, run.scheduler_size);
+  aisys_simt_switch_stacks(&f.sp, run.scheduler_sp);
+  asan_arrived(f.asan_fake_stack, &run.scheduler_bottom, &run.scheduler_size);
+}
 #else
 // getcontext and swapcontext return twice: kept out of the functions with live locals (GCC's
 // -Wclobbered), each in a function of its own.
@@ -248,6 +284,12 @@ void run_block(BlockRun& run, StackPool& stacks, const Options& opts) {
 }
 
 }  // namespace
+
+#if defined(__SANITIZE_ADDRESS__)
+// The emulated programs keep caches and abandon a faulted block's fibers on purpose: a leak report
+// at exit would only be noise. Out-of-bounds accesses are what the sanitizer is there for.
+extern "C" const char* __asan_default_options() { return "detect_leaks=0"; }
+#endif
 
 Options& options() {
   static Options o;

@@ -78,6 +78,17 @@ __global__ void wmma_kernel(const __half* a, const __half* b, const float* c, fl
   wmma::store_matrix_sync(d, fc, 16, wmma::mem_row_major);
 }
 
+__global__ void read_past_kernel(const float* in, float* out) {
+  out[threadIdx.x] = in[threadIdx.x + 1];
+}
+
+__global__ void shared_past_kernel(float* out) {
+  __shared__ float s[32];
+  s[threadIdx.x + 1] = 1.0f;
+  __syncthreads();
+  out[threadIdx.x] = s[threadIdx.x];
+}
+
 }  // namespace
 
 cudaError_t write_indices(dim3 grid, dim3 block, unsigned long long* out) {
@@ -132,6 +143,16 @@ cudaError_t atomic_sum(const float* in, int n, float* sum) {
 
 cudaError_t wmma_tile(const __half* a, const __half* b, const float* c, float* d) {
   wmma_kernel<<<1, 32>>>(a, b, c, d);
+  return cudaGetLastError();
+}
+
+cudaError_t read_past_the_end(const float* in, float* out, int n) {
+  read_past_kernel<<<1, n>>>(in, out);
+  return cudaGetLastError();
+}
+
+cudaError_t write_past_a_shared_array(float* out) {
+  shared_past_kernel<<<1, 32>>>(out);
   return cudaGetLastError();
 }
 

@@ -33,4 +33,9 @@ cudaError_t atomic_sum(const float* in, int n, float* sum);
 // d = a * b + c for one 16x16x16 tile with WMMA (one warp), all row-major with ld 16, 24, 16.
 cudaError_t wmma_tile(const __half* a, const __half* b, const float* c, float* d);
 
+// One block of n threads: out[t] = in[t + 1], so thread n - 1 reads one element past `in`.
+cudaError_t read_past_the_end(const float* in, float* out, int n);
+// 32 threads write s[threadIdx.x + 1] of a 32-element shared array: thread 31 writes past it.
+cudaError_t write_past_a_shared_array(float* out);
+
 }  // namespace aisys::simt::probe

@@ -2,7 +2,8 @@
 // every thread runs once with the right indices, barriers order shared memory, a missing barrier
 // and a divergent one are caught, shared memory starts each block as NaN, parameters are per
 // thread, bad launch configurations set the last error, __trap() fails the launch, atomics and
-// WMMA compute what they should. Random inputs come from $AISYS_SEED when set, else a drawn seed,
+// WMMA compute what they should, and (under AddressSanitizer) an out-of-bounds access in a kernel
+// stops the program. Random inputs come from $AISYS_SEED when set, else a drawn seed,
 // printed.
 #include <gtest/gtest.h>
 
@@ -220,5 +221,32 @@ TEST(Simt, KernelBuiltinsOutsideAKernelAreRefused) {
   EXPECT_THROW((void)simt::thread_idx(), std::logic_error);
   EXPECT_THROW(simt::sync_threads(), std::logic_error);
 }
+
+// Under AddressSanitizer (AISYS_SIMT_ASAN, the default on x86-64) an out-of-bounds access in a
+// kernel stops the program there, as memcheck stops a kernel on a GPU.
+#if defined(__SANITIZE_ADDRESS__)
+void read_past_an_allocation() {
+  std::vector<float> in(64, 1.0f);
+  std::vector<float> out(64, 0.0f);
+  (void)probe::read_past_the_end(in.data(), out.data(), 64);
+}
+
+void write_past_a_shared_array() {
+  std::vector<float> out(32, 0.0f);
+  (void)probe::write_past_a_shared_array(out.data());
+}
+
+TEST(SimtDeathTest, AKernelReadingPastAnAllocationIsStopped) {
+  EXPECT_DEATH(read_past_an_allocation(), "AddressSanitizer: heap-buffer-overflow");
+}
+
+TEST(SimtDeathTest, AKernelWritingPastASharedArrayIsStopped) {
+  EXPECT_DEATH(write_past_a_shared_array(), "AddressSanitizer: global-buffer-overflow");
+}
+#else
+TEST(SimtDeathTest, OutOfBoundsAccessesAreStoppedUnderAddressSanitizer) {
+  GTEST_SKIP() << "built without AddressSanitizer (AISYS_SIMT_ASAN=OFF, or not x86-64)";
+}
+#endif
 
 }  // namespace
