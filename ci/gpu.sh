@@ -4,7 +4,7 @@
 # Google Benchmark, nlohmann_json, CLI11) come from a prefix folder made on a CPU machine by
 # ci/make-deps-prefix.sh. Steps, each with a header line and its elapsed time:
 #   context    DIR/context.json: GPU (nvidia-smi query), nvcc, commit, host, date, CPU model
-#   configure  cmake -G Ninja, Release, AISYS_CUDA=ON, architectures native, deps from PREFIX;
+#   configure  cmake -G Ninja, Release, AISYS_CUDA=ON, AISYS_SIMT=OFF, architectures native, deps from PREFIX;
 #              cuDNN and NCCL from the CUDA Toolkit, else from CUDNN_ROOT / NCCL_ROOT, else from
 #              the nvidia-cudnn / nvidia-nccl wheels of python3's environment (found at every call:
 #              their lib/ folders go on LD_LIBRARY_PATH for the tests and benchmarks too)
@@ -350,7 +350,8 @@ do_configure() {
   local -a roots=()
   [[ -n "${CUDNN_ROOT:-}" ]] && roots+=(-DCUDNN_ROOT="$CUDNN_ROOT")
   [[ -n "${NCCL_ROOT:-}" ]] && roots+=(-DNCCL_ROOT="$NCCL_ROOT")
-  cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DAISYS_CUDA=ON \
+  # AISYS_SIMT=OFF: the SIMT emulator runs GPU tests on a CPU; here the GPU runs them.
+  cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DAISYS_CUDA=ON -DAISYS_SIMT=OFF \
     -DAISYS_CUDA_ARCHITECTURES="$CUDA_ARCHITECTURES" -DCMAKE_PREFIX_PATH="$DEPS" -DAISYS_OPENBLAS=AUTO "${roots[@]}"
 }
 

@@ -27,6 +27,7 @@ aisys_tristate_option(AISYS_MPI "Use Open MPI (the distributed labs' CPU backend
 aisys_tristate_option(AISYS_ONEDNN "Use oneDNN (lab 02's CPU convolution baselines)")
 aisys_tristate_option(AISYS_CCACHE "Compile through ccache (grading trees and skeleton/reference twins reuse objects)")
 option(AISYS_WERROR "Treat warnings as errors" OFF)
+option(AISYS_SIMT "Build the SIMT emulator and the GPU tests it runs on the CPU (needs the CUDA toolkit's headers)" ON)
 option(AISYS_SIMT_ASAN "Build the code the SIMT emulator runs, and its tests, with AddressSanitizer (a kernel's out-of-bounds access is reported as compute-sanitizer memcheck reports it)" ON)
 set(AISYS_CUDA_ARCHITECTURES "80;90" CACHE STRING
     "CUDA architectures to compile for (a short fixed list; 'native' on a developer's GPU machine)")
