@@ -133,21 +133,24 @@ void store_matrix_sync(T* p, const fragment<accumulator, M, N, K, T>& f, unsigne
   }
 }
 
-// d = a * b + c (d may be c).
+// d = a * b + c (d may be c). The operands are converted to FP32 once, not once per product (each
+// of the warp's 32 threads computes the whole tile).
 template <int M, int N, int K, class TA, class LA, class TB, class LB, class TC>
 void mma_sync(fragment<accumulator, M, N, K, TC>& d, const fragment<matrix_a, M, N, K, TA, LA>& a,
               const fragment<matrix_b, M, N, K, TB, LB>& b,
               const fragment<accumulator, M, N, K, TC>& c) {
-  fragment<accumulator, M, N, K, TC> out;
+  float af[M * K], bf[K * N], acc[M * N];
+  for (int i = 0; i < M * K; ++i) af[i] = detail::to_float(a.x[i]);
+  for (int i = 0; i < K * N; ++i) bf[i] = detail::to_float(b.x[i]);
+  for (int i = 0; i < M * N; ++i) acc[i] = detail::to_float(c.x[i]);
   for (int i = 0; i < M; ++i) {
-    for (int j = 0; j < N; ++j) {
-      float acc = detail::to_float(c.at(i, j));
-      for (int k = 0; k < K; ++k) {
-        acc += detail::to_float(a.at(i, k)) * detail::to_float(b.at(k, j));
-      }
-      out.at(i, j) = static_cast<TC>(acc);
+    for (int k = 0; k < K; ++k) {
+      const float av = af[i * K + k];
+      for (int j = 0; j < N; ++j) acc[i * N + j] += av * bf[k * N + j];
     }
   }
+  fragment<accumulator, M, N, K, TC> out;
+  for (int i = 0; i < M * N; ++i) out.x[i] = static_cast<TC>(acc[i]);
   d = out;
 }
 
