@@ -271,8 +271,10 @@ void run_block(BlockRun& run, StackPool& stacks, const Options& opts) {
                         "reach every barrier");
     }
     for (const Fiber& f : run.fibers) {
+      const char* file = f.site.file_name();
+      const char* first_file = first_waiting->site.file_name();
       if (f.site.line() != first_waiting->site.line() ||
-          std::strcmp(f.site.file_name(), first_waiting->site.file_name()) != 0) {
+          (file != first_file && std::strcmp(file, first_file) != 0)) {
         throw KernelFault("divergent __syncthreads(): in block " + dim_str(run.block_idx) +
                           ", thread " + dim_str(first_waiting->tid) + " waits at the barrier in " +
                           site_str(first_waiting->site) + " and thread " + dim_str(f.tid) +
