@@ -4,12 +4,14 @@
 //   kernel<T>(args) launched as kernel<T><<<grid, block, shared, stream>>>(args)
 //       -> ::aisys::simt::cuda::launch(grid, block, shared, stream)(
 //              [&](auto... a) { kernel<T>(a...); })(args)
-//   __shared__ float As[32][32];
-//       -> static float As[32][32]; ::aisys::simt::shared_declared(&As, sizeof(As));
+//   __shared__ float As[32][32], Bs[32][32];
+//       -> static float As[32][32], Bs[32][32]; ::aisys::simt::shared_declared(&As, sizeof(As));
+//          ::aisys::simt::shared_declared(&Bs, sizeof(Bs));  (on the same line)
 // keeping every line where it was (a `#line` directive names IN, so compiler messages and the
-// emulator's barrier reports point into the .cu file). It refuses, naming the line, what the
-// emulator cannot run: dynamic shared memory (extern __shared__), several arrays in one __shared__
-// declaration or an initializer, warp shuffles, votes, __syncwarp and inline assembly.
+// emulator's barrier reports point into the .cu file), and __CUDA_ARCH__ becomes the emulated
+// architecture, AISYS_SIMT_CUDA_ARCH. It refuses, naming the line, what the emulator cannot run:
+// dynamic shared memory (extern __shared__), a __shared__ initializer, warp shuffles, votes,
+// __syncwarp and inline assembly.
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -40,8 +42,8 @@ std::string blank_comments_and_literals(const std::string& text) {
           code[i] = ' ';
         } else if (c == '"') {
           state = kString;
-        } else if (c == '\'') {
-          state = kChar;
+        } else if (c == '\'' && !(i > 0 && std::isdigit(static_cast<unsigned char>(text[i - 1])))) {
+          state = kChar;  // (after a digit it is a digit separator: 1'024)
         }
         break;
       case kLine:
@@ -139,6 +141,9 @@ std::size_t kernel_expression_begin(const Source& s, std::size_t end) {
     if (p == name_end) s.fail(end, "a kernel launch `<<<` that does not follow a kernel's name");
     if (p >= 2 && s.code[p - 1] == ':' && s.code[p - 2] == ':') {
       p -= 2;
+      std::size_t q = p;  // a leading :: (the global namespace) ends the name
+      while (q > 0 && std::isspace(static_cast<unsigned char>(s.code[q - 1]))) --q;
+      if (q == 0 || !is_ident(s.code[q - 1])) return p;
       continue;
     }
     return p;
@@ -177,26 +182,46 @@ void rewrite_shared(const Source& s, std::vector<Edit>& edits) {
     const std::size_t end = s.code.find(';', at);
     if (end == std::string::npos) s.fail(at, "a __shared__ declaration without its `;`");
     const std::string decl = s.code.substr(at + 10, end - at - 10);
+    // Declarators split at top-level commas: `__shared__ float As[32][32], Bs[32][32];`.
+    std::vector<std::string> declarators(1);
     int depth = 0;
     for (char c : decl) {
       if (c == '(' || c == '[' || c == '<') ++depth;
       if (c == ')' || c == ']' || c == '>') --depth;
-      if (c == '=' || (c == ',' && depth == 0)) {
-        s.fail(at, "a __shared__ declaration the emulator cannot read: declare one array per "
-                   "statement, without an initializer");
+      if (c == '=') {
+        s.fail(at, "a __shared__ declaration with an initializer (shared memory cannot be "
+                   "initialized where it is declared)");
+      }
+      if (c == ',' && depth == 0) {
+        declarators.emplace_back();
+      } else {
+        declarators.back() += c;
       }
     }
-    // The name: the identifier before the first '[' (an array), else the last one.
-    std::size_t name_end = decl.find('[');
-    if (name_end == std::string::npos) name_end = decl.size();
-    while (name_end > 0 && !is_ident(decl[name_end - 1])) --name_end;
-    std::size_t name_begin = name_end;
-    while (name_begin > 0 && is_ident(decl[name_begin - 1])) --name_begin;
-    if (name_begin == name_end) s.fail(at, "a __shared__ declaration without a name");
-    const std::string name = decl.substr(name_begin, name_end - name_begin);
+    std::string poison;
+    for (const std::string& d : declarators) {
+      // The name: the identifier before the first '[' (an array), else the last one.
+      std::size_t name_end = d.find('[');
+      if (name_end == std::string::npos) name_end = d.size();
+      while (name_end > 0 && !is_ident(d[name_end - 1])) --name_end;
+      std::size_t name_begin = name_end;
+      while (name_begin > 0 && is_ident(d[name_begin - 1])) --name_begin;
+      if (name_begin == name_end) s.fail(at, "a __shared__ declaration without a name");
+      const std::string name = d.substr(name_begin, name_end - name_begin);
+      poison += " ::aisys::simt::shared_declared(&" + name + ", sizeof(" + name + "));";
+    }
     edits.push_back({at, 10, "static"});
-    edits.push_back(
-        {end + 1, 0, " ::aisys::simt::shared_declared(&" + name + ", sizeof(" + name + "));"});
+    edits.push_back({end + 1, 0, poison});
+  }
+}
+
+// __CUDA_ARCH__ is defined where device code is compiled, and the emulator compiles the file's
+// kernels: in the file's own code it becomes AISYS_SIMT_CUDA_ARCH (the emulated architecture,
+// cuda_shim.hpp), so that `#if __CUDA_ARCH__ >= 800` keeps a kernel's body. (Defined for the whole
+// file it would change the CUDA headers the shim has already included.)
+void rewrite_cuda_arch(const Source& s, std::vector<Edit>& edits) {
+  for (std::size_t at : s.find_word("__CUDA_ARCH__")) {
+    edits.push_back({at, std::string("__CUDA_ARCH__").size(), "AISYS_SIMT_CUDA_ARCH"});
   }
 }
 
@@ -234,6 +259,7 @@ int main(int argc, char** argv) {
     std::vector<Edit> edits;
     rewrite_launches(s, edits);
     rewrite_shared(s, edits);
+    rewrite_cuda_arch(s, edits);
     const std::string out_path = argv[2];
     const std::string tmp = out_path + ".tmp";
     {

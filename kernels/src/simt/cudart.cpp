@@ -7,7 +7,8 @@
 // kEmulatedGlobalMemory bytes of global memory (cudaMalloc past it fails with
 // cudaErrorMemoryAllocation, as a full GPU does). "Device" memory is host memory, 256-byte
 // aligned, filled with 0xff bytes when allocated (a kernel that reads memory nobody wrote reads
-// NaN). Checked as a GPU would fault or the runtime would refuse, with a line on stderr naming the
+// NaN); under AddressSanitizer the bytes past the requested size are poisoned (a kernel touching
+// them is stopped there). Checked as a GPU would fault or the runtime would refuse, with a line on stderr naming the
 // call and the pointer: a copy or memset whose device side is not inside one live allocation, a
 // host side that is device memory, cudaFree of a pointer cudaMalloc did not return, a stream or
 // event that does not exist. Every call is synchronous; events read the host's steady clock.
@@ -23,6 +24,9 @@
 #include <string>
 
 #include "aisys/kernels/simt/cuda_emulation.hpp"
+#if defined(AISYS_SIMT_ASAN)
+#include <sanitizer/asan_interface.h>
+#endif
 
 namespace {
 
@@ -219,7 +223,12 @@ cudaError_t cudaMalloc(void** p, size_t bytes) {
   const std::size_t rounded = (bytes + kAllocationAlignment - 1) / kAllocationAlignment * kAllocationAlignment;
   void* block = std::aligned_alloc(kAllocationAlignment, rounded == 0 ? kAllocationAlignment : rounded);
   if (block == nullptr) return fail(cudaErrorMemoryAllocation, "cudaMalloc", "the host is out of memory");
-  std::memset(block, 0xff, rounded == 0 ? kAllocationAlignment : rounded);
+  const std::size_t whole = rounded == 0 ? kAllocationAlignment : rounded;
+  std::memset(block, 0xff, whole);
+#if defined(AISYS_SIMT_ASAN)
+  // Past the requested size is out of bounds, as compute-sanitizer memcheck sees it.
+  ASAN_POISON_MEMORY_REGION(static_cast<char*>(block) + bytes, whole - bytes);
+#endif
   r.allocations[static_cast<const char*>(block)] = bytes;
   r.allocated += bytes;
   *p = block;
@@ -235,6 +244,10 @@ cudaError_t cudaFree(void* p) {
     return fail(cudaErrorInvalidValue, "cudaFree", ptr_str(p) + " is not the start of a live device allocation");
   }
   r.allocated -= it->second;
+#if defined(AISYS_SIMT_ASAN)
+  const std::size_t whole = (it->second + kAllocationAlignment - 1) / kAllocationAlignment * kAllocationAlignment;
+  ASAN_UNPOISON_MEMORY_REGION(p, whole == 0 ? kAllocationAlignment : whole);
+#endif
   r.allocations.erase(it);
   std::free(p);
   return cudaSuccess;

@@ -15,7 +15,8 @@
 
 #include <cstring>
 #include <exception>
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(AISYS_SIMT_ASAN)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
 #include <mutex>
@@ -162,7 +163,7 @@ aisys_simt_switch_stacks:
 
 // Under AddressSanitizer (the emulated builds use it: it reports a kernel's out-of-bounds access
 // as memcheck would) every switch is announced, so that it knows which stack is live.
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(AISYS_SIMT_ASAN)
 void asan_leaving(void** fake_stack_save, const void* bottom, std::size_t size) {
   __sanitizer_start_switch_fiber(fake_stack_save, bottom, size);
 }
@@ -287,7 +288,7 @@ void run_block(BlockRun& run, StackPool& stacks, const Options& opts) {
 
 }  // namespace
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(AISYS_SIMT_ASAN)
 // The emulated programs keep caches and abandon a faulted block's fibers on purpose: a leak report
 // at exit would only be noise. Out-of-bounds accesses are what the sanitizer is there for.
 extern "C" const char* __asan_default_options() { return "detect_leaks=0"; }
@@ -334,6 +335,11 @@ void run_grid(Dim3 grid, Dim3 block, const std::function<void()>& thread_body) {
       run_block(run, stacks, opts);
     }
   } catch (...) {
+    // The faulted block's other fibers are abandoned mid-frame: their stacks keep the sanitizer's
+    // poison of live frames, which a later launch reusing them must not meet.
+#if defined(AISYS_SIMT_ASAN) && defined(__x86_64__)
+    for (const Fiber& f : run.fibers) ASAN_UNPOISON_MEMORY_REGION(f.stack_bottom, f.stack_size);
+#endif
     tl_run = nullptr;
     throw;
   }

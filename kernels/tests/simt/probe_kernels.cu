@@ -78,6 +78,19 @@ __global__ void wmma_kernel(const __half* a, const __half* b, const float* c, fl
   wmma::store_matrix_sync(d, fc, 16, wmma::mem_row_major);
 }
 
+__global__ void two_arrays_kernel(float* out) {
+#if __CUDA_ARCH__ >= 800
+  __shared__ float a[32], b[32];
+  const int t = static_cast<int>(threadIdx.x);
+  a[t] = static_cast<float>(t);
+  b[t] = 2.0f * static_cast<float>(t);
+  __syncthreads();
+  out[t] = a[31 - t] + b[t];
+#else
+  __trap();
+#endif
+}
+
 __global__ void read_past_kernel(const float* in, float* out) {
   out[threadIdx.x] = in[threadIdx.x + 1];
 }
@@ -143,6 +156,11 @@ cudaError_t atomic_sum(const float* in, int n, float* sum) {
 
 cudaError_t wmma_tile(const __half* a, const __half* b, const float* c, float* d) {
   wmma_kernel<<<1, 32>>>(a, b, c, d);
+  return cudaGetLastError();
+}
+
+cudaError_t two_arrays_in_one_declaration(float* out) {
+  two_arrays_kernel<<<1, 32>>>(out);
   return cudaGetLastError();
 }
 

@@ -144,6 +144,12 @@ TEST_P(EachOrder, SharedMemoryStartsEveryBlockAsNaN) {
   EXPECT_TRUE(std::isnan(out[2])) << out[2];
 }
 
+TEST_P(EachOrder, TwoSharedArraysInOneDeclarationUnderACudaArchGuard) {
+  std::vector<float> out(32, NAN);
+  ASSERT_EQ(probe::two_arrays_in_one_declaration(out.data()), cudaSuccess);
+  for (int t = 0; t < 32; ++t) ASSERT_EQ(out[t], static_cast<float>(31 - t + 2 * t)) << "thread " << t;
+}
+
 INSTANTIATE_TEST_SUITE_P(Simt, EachOrder,
                          ::testing::Values(simt::ThreadOrder::kForward, simt::ThreadOrder::kReverse),
                          order_name);
@@ -224,7 +230,7 @@ TEST(Simt, KernelBuiltinsOutsideAKernelAreRefused) {
 
 // Under AddressSanitizer (AISYS_SIMT_ASAN, the default on x86-64) an out-of-bounds access in a
 // kernel stops the program there, as memcheck stops a kernel on a GPU.
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(AISYS_SIMT_ASAN)
 void read_past_an_allocation() {
   std::vector<float> in(64, 1.0f);
   std::vector<float> out(64, 0.0f);

@@ -8,7 +8,8 @@
 // The same file, built with AISYS_SIMT_EMULATION (the lab's CMakeLists.txt), tests the stages
 // compiled for the SIMT emulator (aisys/kernels/simt/emulator.hpp) on a machine without a GPU:
 // "device" buffers are host memory aligned as cudaMalloc aligns them, followed by NaN that a
-// read past the end would carry into C and that a write past the end is caught changing; each
+// read past the end would carry into C and that a write past the end is caught changing (under
+// AddressSanitizer, the emulator's default, touching it stops the test there); each
 // stage runs with the threads of a block in forward and in reverse order (a missing barrier
 // changes the result in at least one); the large cases are left out.
 #include <gtest/gtest.h>
@@ -24,6 +25,9 @@
 #include "gemm_test_support.hpp"
 #if defined(AISYS_SIMT_EMULATION)
 #include "aisys/kernels/simt/emulator.hpp"
+#if defined(AISYS_SIMT_ASAN)
+#include <sanitizer/asan_interface.h>
+#endif
 #else
 #include "aisys/kernels/cuda/buffers.hpp"
 #endif
@@ -55,12 +59,23 @@ class EmulatedDeviceArray {
     data_ = static_cast<T*>(std::aligned_alloc(kAlign, bytes_));
     std::memset(static_cast<void*>(data_), 0xff, bytes_);
     std::copy(host.begin(), host.end(), data_);
+#if defined(AISYS_SIMT_ASAN)
+    ASAN_POISON_MEMORY_REGION(data_ + n_, bytes_ - n_ * sizeof(T));  // a stage touching it stops
+#endif
   }
-  ~EmulatedDeviceArray() { std::free(data_); }
+  ~EmulatedDeviceArray() {
+#if defined(AISYS_SIMT_ASAN)
+    ASAN_UNPOISON_MEMORY_REGION(data_, bytes_);
+#endif
+    std::free(data_);
+  }
   EmulatedDeviceArray(const EmulatedDeviceArray&) = delete;
   EmulatedDeviceArray& operator=(const EmulatedDeviceArray&) = delete;
   T* data() { return data_; }
   bool intact_tail() const {
+#if defined(AISYS_SIMT_ASAN)
+    ASAN_UNPOISON_MEMORY_REGION(data_ + n_, bytes_ - n_ * sizeof(T));
+#endif
     const auto* tail = reinterpret_cast<const unsigned char*>(data_ + n_);
     const auto* end = reinterpret_cast<const unsigned char*>(data_) + bytes_;
     return std::all_of(tail, end, [](unsigned char b) { return b == 0xff; });

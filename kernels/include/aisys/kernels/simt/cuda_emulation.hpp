@@ -42,9 +42,11 @@ struct BoundLaunch {
       set_last_error(static_cast<int>(cudaErrorInvalidConfiguration));
       return;
     }
-    if (shared_bytes != 0) {
-      throw KernelFault("dynamic shared memory (" + std::to_string(shared_bytes) +
-                        " bytes at launch) is not emulated");
+    if (shared_bytes > 48 * 1024) {
+      // The kernel cannot use it (simt_rewrite refuses extern __shared__); past the default
+      // limit a GPU would refuse the launch without cudaFuncSetAttribute.
+      set_last_error(static_cast<int>(cudaErrorInvalidValue));
+      return;
     }
     const std::tuple<std::decay_t<A>...> args(std::forward<A>(a)...);
     run_grid(g, b, [&] {
@@ -85,7 +87,16 @@ inline cudaError_t device_get_attribute(int* value, cudaDeviceAttr attr, int dev
     case cudaDevAttrComputeCapabilityMajor: *value = options().compute_capability / 10; break;
     case cudaDevAttrComputeCapabilityMinor: *value = options().compute_capability % 10; break;
     case cudaDevAttrMaxThreadsPerBlock: *value = static_cast<int>(kMaxThreadsPerBlock); break;
+    case cudaDevAttrMaxBlockDimX: *value = static_cast<int>(kMaxBlockDim.x); break;
+    case cudaDevAttrMaxBlockDimY: *value = static_cast<int>(kMaxBlockDim.y); break;
+    case cudaDevAttrMaxBlockDimZ: *value = static_cast<int>(kMaxBlockDim.z); break;
+    case cudaDevAttrMaxGridDimX: *value = static_cast<int>(kMaxGridDim.x); break;
+    case cudaDevAttrMaxGridDimY: *value = static_cast<int>(kMaxGridDim.y); break;
+    case cudaDevAttrMaxGridDimZ: *value = static_cast<int>(kMaxGridDim.z); break;
     case cudaDevAttrMaxSharedMemoryPerBlock: *value = 48 * 1024; break;
+    case cudaDevAttrMaxSharedMemoryPerBlockOptin: *value = 48 * 1024; break;
+    case cudaDevAttrMaxRegistersPerBlock: *value = 65536; break;
+    case cudaDevAttrMultiProcessorCount: *value = 1; break;
     case cudaDevAttrWarpSize: *value = 32; break;
     default:
       set_last_error(static_cast<int>(cudaErrorInvalidValue));
@@ -103,31 +114,31 @@ cudaError_t func_set_attribute(F, cudaFuncAttribute, int) {
 // --- Device builtins -------------------------------------------------------------------------
 
 template <class T>
-T atomic_add(T* address, T value) {
+T atomic_add(T* address, std::type_identity_t<T> value) {
   const T old = *address;
   *address = old + value;
   return old;
 }
 template <class T>
-T atomic_max(T* address, T value) {
+T atomic_max(T* address, std::type_identity_t<T> value) {
   const T old = *address;
   if (value > old) *address = value;
   return old;
 }
 template <class T>
-T atomic_min(T* address, T value) {
+T atomic_min(T* address, std::type_identity_t<T> value) {
   const T old = *address;
   if (value < old) *address = value;
   return old;
 }
 template <class T>
-T atomic_exch(T* address, T value) {
+T atomic_exch(T* address, std::type_identity_t<T> value) {
   const T old = *address;
   *address = value;
   return old;
 }
 template <class T>
-T atomic_cas(T* address, T compare, T value) {
+T atomic_cas(T* address, std::type_identity_t<T> compare, std::type_identity_t<T> value) {
   const T old = *address;
   if (old == compare) *address = value;
   return old;

@@ -39,8 +39,12 @@
 #define __constant__
 #undef __launch_bounds__
 #define __launch_bounds__(...)
+// simt_rewrite replaces every __shared__ of the .cu file itself; one left (in a header the file
+// includes) would be a plain static, shared by every block without the NaN of a new block: refused.
 #undef __shared__
-#define __shared__ static  // simt_rewrite replaces every __shared__ in code; this is a fallback
+#define __shared__ __shared___outside_the_rewritten_cu_file_is_not_emulated
+// What __CUDA_ARCH__ becomes in the rewritten file's own code: the emulated device, sm_90.
+#define AISYS_SIMT_CUDA_ARCH 900
 
 #define threadIdx (::aisys::simt::cuda::as_uint3(::aisys::simt::thread_idx()))
 #define blockIdx (::aisys::simt::cuda::as_uint3(::aisys::simt::block_idx()))

@@ -31,6 +31,16 @@
 #include <stdexcept>
 #include <string>
 
+// AISYS_SIMT_ASAN: this code is built under AddressSanitizer (AISYS_SIMT_ASAN in CMake; GCC says
+// __SANITIZE_ADDRESS__, Clang __has_feature(address_sanitizer)).
+#if defined(__SANITIZE_ADDRESS__)
+#define AISYS_SIMT_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define AISYS_SIMT_ASAN 1
+#endif
+#endif
+
 namespace aisys::simt {
 
 struct Dim3 {
