@@ -8,8 +8,9 @@
 //       -> static float As[32][32], Bs[32][32]; ::aisys::simt::shared_declared(&As, sizeof(As));
 //          ::aisys::simt::shared_declared(&Bs, sizeof(Bs));  (on the same line)
 // keeping every line where it was (a `#line` directive names IN, so compiler messages and the
-// emulator's barrier reports point into the .cu file), and __CUDA_ARCH__ becomes the emulated
-// architecture, AISYS_SIMT_CUDA_ARCH. It refuses, naming the line, what the emulator cannot run:
+// emulator's barrier reports point into the .cu file), __CUDA_ARCH__ becomes the emulated
+// architecture, AISYS_SIMT_CUDA_ARCH, and a kernel declared __launch_bounds__(N) starts by checking
+// its block against N. It refuses, naming the line, what the emulator cannot run:
 // dynamic shared memory (extern __shared__), a __shared__ initializer, warp shuffles, votes,
 // __syncwarp and inline assembly.
 #include <algorithm>
@@ -215,6 +216,30 @@ void rewrite_shared(const Source& s, std::vector<Edit>& edits) {
   }
 }
 
+// __launch_bounds__(N[, ...]) before a kernel: its body starts by checking the block against N.
+void rewrite_launch_bounds(const Source& s, std::vector<Edit>& edits) {
+  for (std::size_t at : s.find_word("__launch_bounds__")) {
+    std::size_t open = at + std::string("__launch_bounds__").size();
+    while (open < s.code.size() && std::isspace(static_cast<unsigned char>(s.code[open]))) ++open;
+    if (open >= s.code.size() || s.code[open] != '(') continue;  // a mention, not a use
+    int depth = 0;
+    std::size_t close = open, first_end = std::string::npos;
+    for (; close < s.code.size(); ++close) {
+      const char c = s.code[close];
+      if (c == '(' || c == '[' || c == '<') ++depth;
+      if (c == ')' || c == ']' || c == '>') --depth;
+      if (c == ',' && depth == 1 && first_end == std::string::npos) first_end = close;
+      if (depth == 0) break;
+    }
+    if (close >= s.code.size()) s.fail(at, "__launch_bounds__( without its )");
+    if (first_end == std::string::npos) first_end = close;
+    const std::string max_threads = s.text.substr(open + 1, first_end - open - 1);
+    const std::size_t body = s.code.find('{', close);
+    if (body == std::string::npos) s.fail(at, "__launch_bounds__ on a kernel without a body");
+    edits.push_back({body + 1, 0, " ::aisys::simt::check_launch_bounds(" + max_threads + ");"});
+  }
+}
+
 // __CUDA_ARCH__ is defined where device code is compiled, and the emulator compiles the file's
 // kernels: in the file's own code it becomes AISYS_SIMT_CUDA_ARCH (the emulated architecture,
 // cuda_shim.hpp), so that `#if __CUDA_ARCH__ >= 800` keeps a kernel's body. (Defined for the whole
@@ -260,6 +285,7 @@ int main(int argc, char** argv) {
     rewrite_launches(s, edits);
     rewrite_shared(s, edits);
     rewrite_cuda_arch(s, edits);
+    rewrite_launch_bounds(s, edits);
     const std::string out_path = argv[2];
     const std::string tmp = out_path + ".tmp";
     {

@@ -15,6 +15,7 @@
 
 #include <cstring>
 #include <exception>
+#include <map>
 #if defined(AISYS_SIMT_ASAN)
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
@@ -42,6 +43,7 @@ struct Fiber {
   FiberState state = FiberState::kRunnable;
   std::source_location site{};
   Dim3 tid{};
+  std::size_t warp_calls = 0;  // warp-wide calls made so far (warp_uniform)
 };
 
 // Fiber stacks, kept from one launch to the next; each has a PROT_NONE guard page below it.
@@ -89,6 +91,14 @@ struct BlockRun {
   ucontext_t scheduler{};
 #endif
   std::exception_ptr fault;
+  // The arguments of each warp's k-th warp-wide call, as the first of its lanes to make it passed
+  // them: (warp, k) -> the call.
+  struct WarpCall {
+    const char* op;
+    std::uintptr_t a, b;
+    std::size_t lane;
+  };
+  std::map<std::pair<std::size_t, std::size_t>, WarpCall> warp_calls;
 };
 
 thread_local BlockRun* tl_run = nullptr;
@@ -235,6 +245,7 @@ Dim3 unflatten(std::uint64_t i, const Dim3& shape) {
 void run_block(BlockRun& run, StackPool& stacks, const Options& opts) {
   const std::size_t n = static_cast<std::size_t>(run.block.count());
   run.fibers.assign(n, Fiber{});
+  run.warp_calls.clear();
   std::vector<std::size_t> order(n);
   for (std::size_t i = 0; i < n; ++i) order[i] = opts.order == ThreadOrder::kForward ? i : n - 1 - i;
   for (std::size_t i = 0; i < n; ++i) {
@@ -374,6 +385,36 @@ void shared_declared(void* data, std::size_t bytes) {
   if (poisoned_in != block_serial) {
     std::memset(data, 0xff, bytes);
     poisoned_in = block_serial;
+  }
+}
+
+void warp_uniform(const char* op, std::uintptr_t a, std::uintptr_t b) {
+  Fiber& f = current_fiber();
+  const std::size_t linear = tl_run->current;
+  const std::size_t warp = linear / 32, lane = linear % 32;
+  const auto key = std::make_pair(warp, f.warp_calls++);
+  const auto [it, first] = tl_run->warp_calls.try_emplace(key, BlockRun::WarpCall{op, a, b, lane});
+  if (first) return;
+  const BlockRun::WarpCall& c = it->second;
+  if (std::strcmp(c.op, op) != 0 || c.a != a || c.b != b) {
+    std::ostringstream m;
+    m << "a warp-wide call whose lanes disagree: in block " << dim_str(tl_run->block_idx) << ", warp "
+      << warp << "'s call " << key.second + 1 << " is " << c.op << "(0x" << std::hex << c.a << ", "
+      << std::dec << c.b << ") in lane " << c.lane << " but " << op << "(0x" << std::hex << a << ", "
+      << std::dec << b << ") in lane " << lane
+      << "; every lane of a warp makes the same warp-wide calls with the same arguments";
+    throw KernelFault(m.str());
+  }
+}
+
+void check_launch_bounds(long long max_threads) {
+  current_fiber();
+  const std::uint64_t threads = tl_run->block.count();
+  if (threads > static_cast<std::uint64_t>(max_threads)) {
+    throw KernelFault("a block " + dim_str(tl_run->block) + " of " + std::to_string(threads) +
+                      " threads for a kernel declared __launch_bounds__(" +
+                      std::to_string(max_threads) + "): a GPU refuses the launch (too many " +
+                      "resources requested for launch)");
   }
 }
 

@@ -91,6 +91,20 @@ __global__ void two_arrays_kernel(float* out) {
 #endif
 }
 
+__global__ void wmma_disagree_kernel(const __half* a, const __half* b, float* d) {
+  namespace wmma = nvcuda::wmma;
+  wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> fa;
+  wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::row_major> fb;
+  wmma::fragment<wmma::accumulator, 16, 16, 16, float> fc;
+  wmma::fill_fragment(fc, 0.0f);
+  wmma::load_matrix_sync(fa, a + (threadIdx.x % 2) * 16, 16);
+  wmma::load_matrix_sync(fb, b, 16);
+  wmma::mma_sync(fc, fa, fb, fc);
+  wmma::store_matrix_sync(d, fc, 16, wmma::mem_row_major);
+}
+
+__global__ void __launch_bounds__(64) bounded_kernel(int* counter) { atomicAdd(counter, 1); }
+
 __global__ void read_past_kernel(const float* in, float* out) {
   out[threadIdx.x] = in[threadIdx.x + 1];
 }
@@ -161,6 +175,16 @@ cudaError_t wmma_tile(const __half* a, const __half* b, const float* c, float* d
 
 cudaError_t two_arrays_in_one_declaration(float* out) {
   two_arrays_kernel<<<1, 32>>>(out);
+  return cudaGetLastError();
+}
+
+cudaError_t wmma_lanes_disagree(const __half* a, const __half* b, float* d) {
+  wmma_disagree_kernel<<<1, 32>>>(a, b, d);
+  return cudaGetLastError();
+}
+
+cudaError_t launch_bounded_64(unsigned threads, int* counter) {
+  bounded_kernel<<<1, threads>>>(counter);
   return cudaGetLastError();
 }
 

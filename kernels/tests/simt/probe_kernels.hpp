@@ -36,6 +36,10 @@ cudaError_t wmma_tile(const __half* a, const __half* b, const float* c, float* d
 // 32 threads, two shared arrays in one declaration, the body under `#if __CUDA_ARCH__ >= 800`:
 // out[t] = (31 - t) + 2 t, through both arrays.
 cudaError_t two_arrays_in_one_declaration(float* out);
+// One warp; lane t loads its A fragment from a + (t % 2) * 16: the lanes disagree.
+cudaError_t wmma_lanes_disagree(const __half* a, const __half* b, float* d);
+// A kernel declared __launch_bounds__(64), launched with `threads` threads: counter += threads.
+cudaError_t launch_bounded_64(unsigned threads, int* counter);
 // One block of n threads: out[t] = in[t + 1], so thread n - 1 reads one element past `in`.
 cudaError_t read_past_the_end(const float* in, float* out, int n);
 // 32 threads write s[threadIdx.x + 1] of a 32-element shared array: thread 31 writes past it.

@@ -222,6 +222,34 @@ TEST(Simt, WmmaComputesATileProductAgainstADoublePrecisionReference) {
   }
 }
 
+TEST(Simt, WmmaLanesPassingDifferentPointersFailTheLaunch) {
+  alignas(32) __half a[32 * 16];
+  alignas(32) __half b[16 * 16];
+  alignas(32) float d[16 * 16];
+  for (auto& v : a) v = __float2half(1.0f);
+  for (auto& v : b) v = __float2half(1.0f);
+  try {
+    (void)probe::wmma_lanes_disagree(a, b, d);
+    FAIL() << "lanes passing different pointers were not reported";
+  } catch (const simt::KernelFault& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("lanes disagree"), std::string::npos) << what;
+    EXPECT_NE(what.find("load_matrix_sync"), std::string::npos) << what;
+  }
+}
+
+TEST(Simt, ABlockPastTheKernelsLaunchBoundsFailsTheLaunch) {
+  int counter = 0;
+  ASSERT_EQ(probe::launch_bounded_64(64, &counter), cudaSuccess);
+  EXPECT_EQ(counter, 64);
+  try {
+    (void)probe::launch_bounded_64(65, &counter);
+    FAIL() << "65 threads past __launch_bounds__(64) were not reported";
+  } catch (const simt::KernelFault& e) {
+    EXPECT_NE(std::string(e.what()).find("__launch_bounds__(64)"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Simt, KernelBuiltinsOutsideAKernelAreRefused) {
   EXPECT_FALSE(simt::in_kernel());
   EXPECT_THROW((void)simt::thread_idx(), std::logic_error);

@@ -108,6 +108,16 @@ void sync_threads(std::source_location site = std::source_location::current());
 // it with 0xff bytes (NaN as float, half and bfloat16).
 void shared_declared(void* data, std::size_t bytes);
 
+// A warp-wide call (a WMMA load, store or mma): every lane of the warp must make the same calls, in
+// the same order, with the same arguments (`a`, `b`: a pointer and a leading dimension, say);
+// the first lane to make its k-th call records it, the others are compared with it, and a
+// difference fails the launch naming both lanes.
+void warp_uniform(const char* op, std::uintptr_t a, std::uintptr_t b);
+
+// At the start of a kernel declared __launch_bounds__(max_threads) (simt_rewrite puts it there): a
+// block of more threads fails the launch, as the GPU refuses it (too many resources requested).
+void check_launch_bounds(long long max_threads);
+
 // __trap(): fails the launch.
 [[noreturn]] void trap(std::source_location site = std::source_location::current());
 

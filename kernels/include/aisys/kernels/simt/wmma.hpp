@@ -6,7 +6,9 @@
 // there) and accumulates in FP32, in k order.
 //
 // Checked as CUDA documents them (a violation fails the launch): the pointer of a load or store is
-// 256-bit (32-byte) aligned, and ldm is a multiple of 16 bytes' worth of elements.
+// 256-bit (32-byte) aligned, ldm is a multiple of 16 bytes' worth of elements, and every lane of
+// the warp passes the same pointer and ldm (emulator.hpp's warp_uniform; each emulated lane holds
+// the whole tile, so a kernel whose lanes disagree would otherwise compute a right answer).
 #pragma once
 
 #include <cuda_bf16.h>
@@ -67,6 +69,7 @@ inline float to_float(__half v) {
 
 template <class T>
 void check_operand(const char* what, const void* ptr, unsigned ldm) {
+  ::aisys::simt::warp_uniform(what, reinterpret_cast<std::uintptr_t>(ptr), ldm);
   if (reinterpret_cast<std::uintptr_t>(ptr) % 32 != 0) {
     throw ::aisys::simt::KernelFault(std::string("wmma::") + what +
                                      ": the pointer is not 256-bit (32-byte) aligned");
@@ -139,6 +142,7 @@ template <int M, int N, int K, class TA, class LA, class TB, class LB, class TC>
 void mma_sync(fragment<accumulator, M, N, K, TC>& d, const fragment<matrix_a, M, N, K, TA, LA>& a,
               const fragment<matrix_b, M, N, K, TB, LB>& b,
               const fragment<accumulator, M, N, K, TC>& c) {
+  ::aisys::simt::warp_uniform("mma_sync", 0, 0);  // every lane makes it
   float af[M * K], bf[K * N], acc[M * N];
   for (int i = 0; i < M * K; ++i) af[i] = detail::to_float(a.x[i]);
   for (int i = 0; i < K * N; ++i) bf[i] = detail::to_float(b.x[i]);
