@@ -114,6 +114,8 @@ cudaError_t copy(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind k
       if ((e = check_device_range(r, call, "source", src, bytes)) != cudaSuccess) return e;
       break;
     case cudaMemcpyHostToHost:
+      if ((e = check_host(r, call, "destination", dst)) != cudaSuccess) return e;
+      if ((e = check_host(r, call, "source", src)) != cudaSuccess) return e;
       break;
     default:
       return fail(cudaErrorInvalidMemcpyDirection, call, "an unknown copy direction");
