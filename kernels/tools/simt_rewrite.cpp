@@ -4,9 +4,10 @@
 //   kernel<T>(args) launched as kernel<T><<<grid, block, shared, stream>>>(args)
 //       -> ::aisys::simt::cuda::launch(grid, block, shared, stream)(
 //              [&](auto... a) { kernel<T>(a...); })(args)
-//   __shared__ float As[32][32], Bs[32][32];
-//       -> static float As[32][32], Bs[32][32]; ::aisys::simt::shared_declared(&As, sizeof(As));
-//          ::aisys::simt::shared_declared(&Bs, sizeof(Bs));  (on the same line)
+//   __shared__ __align__(16) float As[32][32], Bs[8];
+//       -> using aisys_simt_shared_As = float [32][32]; static aisys_simt_shared_As& As =
+//          *::aisys::simt::shared_block<aisys_simt_shared_As>();
+//          ::aisys::simt::shared_declared(&As, sizeof(As));  and the same for Bs (on one line)
 // keeping every line where it was (a `#line` directive names IN, so compiler messages and the
 // emulator's barrier reports point into the .cu file), __CUDA_ARCH__ becomes the emulated
 // architecture, AISYS_SIMT_CUDA_ARCH, and a kernel declared __launch_bounds__(N) starts by checking
@@ -199,8 +200,12 @@ void rewrite_shared(const Source& s, std::vector<Edit>& edits) {
         declarators.back() += c;
       }
     }
-    std::string poison;
-    for (const std::string& d : declarators) {
+    // Each array becomes a reference to a block of its own on the heap, which AddressSanitizer
+    // surrounds with redzones (a static array aligned past 64 bytes gets none), aligned to 256
+    // bytes (any __align__ is met), poisoned by the first thread of every block to declare it.
+    std::string out, base;
+    for (std::size_t k = 0; k < declarators.size(); ++k) {
+      const std::string& d = declarators[k];
       // The name: the identifier before the first '[' (an array), else the last one.
       std::size_t name_end = d.find('[');
       if (name_end == std::string::npos) name_end = d.size();
@@ -209,10 +214,27 @@ void rewrite_shared(const Source& s, std::vector<Edit>& edits) {
       while (name_begin > 0 && is_ident(d[name_begin - 1])) --name_begin;
       if (name_begin == name_end) s.fail(at, "a __shared__ declaration without a name");
       const std::string name = d.substr(name_begin, name_end - name_begin);
-      poison += " ::aisys::simt::shared_declared(&" + name + ", sizeof(" + name + "));";
+      std::string type = d.substr(0, name_begin);
+      if (k == 0) {
+        // The element type, without __align__(...): `__align__(16) float ` -> ` float `.
+        for (std::size_t a = type.find("__align__"); a != std::string::npos; a = type.find("__align__")) {
+          const std::size_t close = type.find(')', a);
+          if (close == std::string::npos) s.fail(at, "__align__( without its )");
+          type.erase(a, close + 1 - a);
+        }
+        base = type;
+        type.clear();
+      }
+      const std::string alias = "aisys_simt_shared_" + name;
+      out += "using " + alias + " =" + base + type + d.substr(name_end) + "; static " + alias +
+             "& " + name + " = *::aisys::simt::shared_block<" + alias +
+             ">(); ::aisys::simt::shared_declared(&" + name + ", sizeof(" + name + "));";
     }
-    edits.push_back({at, 10, "static"});
-    edits.push_back({end + 1, 0, poison});
+    // The declaration's newlines stay, so that every line keeps its number.
+    for (std::size_t i = at; i <= end; ++i) {
+      if (s.text[i] == '\n') out += '\n';
+    }
+    edits.push_back({at, end + 1 - at, out});
   }
 }
 

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <map>
@@ -102,7 +103,7 @@ struct BlockRun {
 };
 
 thread_local BlockRun* tl_run = nullptr;
-std::mutex launch_mutex;  // one launch at a time: shared arrays are process-wide statics
+std::mutex launch_mutex;  // one launch at a time: a shared array is one block per process
 std::uint64_t block_serial = 0;
 std::unordered_map<void*, std::uint64_t> shared_poisoned_in;  // array -> block that poisoned it
 thread_local int last_error = 0;
@@ -377,6 +378,14 @@ void sync_threads(std::source_location site) {
   f.state = FiberState::kAtBarrier;
   f.site = site;
   switch_to_scheduler(*tl_run, f);
+}
+
+void* allocate_shared_block(std::size_t bytes) {
+  void* p = nullptr;
+  // posix_memalign, not aligned_alloc: the size need not be a multiple of the alignment, so that
+  // AddressSanitizer's redzone starts right at the end of the array.
+  if (posix_memalign(&p, 256, bytes == 0 ? 1 : bytes) != 0) throw std::bad_alloc();
+  return p;
 }
 
 void shared_declared(void* data, std::size_t bytes) {

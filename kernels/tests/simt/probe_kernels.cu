@@ -110,7 +110,7 @@ __global__ void read_past_kernel(const float* in, float* out) {
 }
 
 __global__ void shared_past_kernel(float* out) {
-  __shared__ float s[32];
+  __shared__ __align__(128) float s[32];  // aligned past 64 bytes, as the WMMA stage's tiles
   s[threadIdx.x + 1] = 1.0f;
   __syncthreads();
   out[threadIdx.x] = s[threadIdx.x];

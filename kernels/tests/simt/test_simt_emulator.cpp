@@ -275,7 +275,7 @@ TEST(SimtDeathTest, AKernelReadingPastAnAllocationIsStopped) {
 }
 
 TEST(SimtDeathTest, AKernelWritingPastASharedArrayIsStopped) {
-  EXPECT_DEATH(write_past_a_shared_array(), "AddressSanitizer: global-buffer-overflow");
+  EXPECT_DEATH(write_past_a_shared_array(), "AddressSanitizer: heap-buffer-overflow");
 }
 #else
 TEST(SimtDeathTest, OutOfBoundsAccessesAreStoppedUnderAddressSanitizer) {

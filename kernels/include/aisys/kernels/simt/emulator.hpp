@@ -104,6 +104,15 @@ bool in_kernel();
 // __syncthreads(): waits until every thread of the block has reached this barrier.
 void sync_threads(std::source_location site = std::source_location::current());
 
+// Where a __shared__ array lives (simt_rewrite declares it as a reference to this): a heap block of
+// `bytes`, 256-byte aligned, kept to the end of the process; one per array, made the first time the
+// declaration runs.
+void* allocate_shared_block(std::size_t bytes);
+template <class T>
+T* shared_block() {
+  return static_cast<T*>(allocate_shared_block(sizeof(T)));
+}
+
 // Called where a __shared__ array is declared: the first thread of each block to declare it fills
 // it with 0xff bytes (NaN as float, half and bfloat16).
 void shared_declared(void* data, std::size_t bytes);
