@@ -2,7 +2,7 @@
 // (simt/emulator.hpp). It is included ahead of the file's own code (`-include`, by
 // aisys_simt_add_library in cmake/AisysSimt.cmake) after kernels/tools/simt_rewrite has turned the
 // file's launches into calls of ::aisys::simt::cuda::launch (simt/cuda_emulation.hpp)
-// and its __shared__ arrays into block-shared statics. It
+// and its __shared__ arrays into block-shared heap blocks. It
 //   - includes the CUDA headers a kernel file uses (runtime types, FP16, BF16) and the project's
 //     check macros, before anything below is defined;
 //   - makes __global__, __device__, __host__, __launch_bounds__ and __constant__ plain C++;
