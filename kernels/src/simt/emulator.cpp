@@ -105,6 +105,7 @@ struct BlockRun {
 thread_local BlockRun* tl_run = nullptr;
 std::mutex launch_mutex;  // one launch at a time: a shared array is one block per process
 std::uint64_t block_serial = 0;
+LaunchRecord last_record;
 std::unordered_map<void*, std::uint64_t> shared_poisoned_in;  // array -> block that poisoned it
 thread_local int last_error = 0;
 
@@ -333,6 +334,7 @@ void run_grid(Dim3 grid, Dim3 block, const std::function<void()>& thread_body) {
   const std::string bad = launch_config_error(grid, block);
   if (!bad.empty()) throw std::invalid_argument("simt: cannot launch " + bad);
   const std::lock_guard<std::mutex> lock(launch_mutex);
+  last_record = LaunchRecord{grid, block, last_record.launches + 1};
   static StackPool stacks;
   const Options opts = options();
   BlockRun run;
@@ -356,6 +358,11 @@ void run_grid(Dim3 grid, Dim3 block, const std::function<void()>& thread_body) {
     throw;
   }
   tl_run = nullptr;
+}
+
+LaunchRecord last_launch() {
+  const std::lock_guard<std::mutex> lock(launch_mutex);
+  return last_record;
 }
 
 const Dim3& thread_idx() { return current_fiber().tid; }

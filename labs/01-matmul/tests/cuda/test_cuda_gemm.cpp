@@ -11,7 +11,8 @@
 // read past the end would carry into C and that a write past the end is caught changing (under
 // AddressSanitizer, the emulator's default, touching it stops the test there); each
 // stage runs with the threads of a block in forward and in reverse order (a missing barrier
-// changes the result in at least one); the large cases are left out.
+// changes the result in at least one), and must launch exactly the grid and block its launch
+// configuration gives; the large cases are left out.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -35,6 +36,8 @@
 namespace {
 
 using aisys::lab01::CudaSgemmFn;
+using aisys::lab01::LaunchConfig;
+using aisys::lab01::LaunchConfigFn;
 using aisys::lab01::testing::GemmCase;
 using aisys::lab01::testing::check_gemm_with;
 
@@ -121,14 +124,43 @@ void run_on_device(const GemmCase& c, const float* A, int lda, const float* B, i
   std::copy(cc.begin() + static_cast<std::ptrdiff_t>(off), cc.end(), C);
 }
 
-::testing::AssertionResult check_sgemm(const char* name, CudaSgemmFn fn, const GemmCase& c,
-                                       std::uint64_t salt) {
+// Under the emulator: the stage launched exactly the grid and block its launch configuration gives
+// (the CPU tests check the configuration; this checks that the launcher uses it), once, or
+// nothing for an empty C.
+template <class Launch>
+void launch_as_configured(const char* name, LaunchConfigFn config, int M, int N, Launch launch) {
+#if defined(AISYS_SIMT_EMULATION)
+  const std::uint64_t before = aisys::simt::last_launch().launches;
+  launch();
+  const aisys::simt::LaunchRecord r = aisys::simt::last_launch();
+  const LaunchConfig cfg = config(M, N);
+  if (M == 0 || N == 0) {
+    EXPECT_EQ(r.launches, before) << name << " launched a kernel for an empty C (M=" << M << ", N=" << N << ")";
+    return;
+  }
+  EXPECT_EQ(r.launches, before + 1) << name << " M=" << M << " N=" << N << ": launches made";
+  EXPECT_TRUE(r.grid.x == cfg.grid_x && r.grid.y == cfg.grid_y && r.grid.z == cfg.grid_z &&
+              r.block.x == cfg.block_x && r.block.y == cfg.block_y && r.block.z == cfg.block_z)
+      << name << " M=" << M << " N=" << N << " launched grid (" << r.grid.x << ", " << r.grid.y << ", "
+      << r.grid.z << ") block (" << r.block.x << ", " << r.block.y << ", " << r.block.z
+      << "); its launch configuration says grid (" << cfg.grid_x << ", " << cfg.grid_y << ", " << cfg.grid_z
+      << ") block (" << cfg.block_x << ", " << cfg.block_y << ", " << cfg.block_z << ")";
+#else
+  (void)name, (void)config, (void)M, (void)N;
+  launch();
+#endif
+}
+
+::testing::AssertionResult check_sgemm(const char* name, CudaSgemmFn fn, LaunchConfigFn config,
+                                       const GemmCase& c, std::uint64_t salt) {
   return check_gemm_with(name, c, salt, aisys::testing::fp32_tolerance(c.K),
-                         [fn](const GemmCase& g, const float* A, int lda, const float* B, int ldb,
-                              float* C, int ldc) {
+                         [=](const GemmCase& g, const float* A, int lda, const float* B, int ldb,
+                             float* C, int ldc) {
                            run_on_device<float>(g, A, lda, B, ldb, C, ldc,
                                                 [&](const float* a, const float* b, float* cc, cudaStream_t s) {
-                                                  fn(g.M, g.N, g.K, g.alpha, a, lda, b, ldb, g.beta, cc, ldc, s);
+                                                  launch_as_configured(name, config, g.M, g.N, [&] {
+                                                    fn(g.M, g.N, g.K, g.alpha, a, lda, b, ldb, g.beta, cc, ldc, s);
+                                                  });
                                                 });
                          });
 }
@@ -145,7 +177,9 @@ double tensor_core_tolerance(int K) { return 16.0 * aisys::testing::fp32_toleran
       "cuda_gemm_wmma_fp16", c, salt, tensor_core_tolerance(c.K),
       [](const GemmCase& g, const float* A, int lda, const float* B, int ldb, float* C, int ldc) {
         run_on_device<__half>(g, A, lda, B, ldb, C, ldc, [&](const __half* a, const __half* b, float* cc, cudaStream_t s) {
-          aisys::lab01::cuda_gemm_wmma_fp16(g.M, g.N, g.K, g.alpha, a, lda, b, ldb, g.beta, cc, ldc, s);
+          launch_as_configured("cuda_gemm_wmma_fp16", aisys::lab01::cuda_launch_config_wmma, g.M, g.N, [&] {
+            aisys::lab01::cuda_gemm_wmma_fp16(g.M, g.N, g.K, g.alpha, a, lda, b, ldb, g.beta, cc, ldc, s);
+          });
         });
       },
       [](std::vector<float>& v) {
@@ -159,7 +193,9 @@ double tensor_core_tolerance(int K) { return 16.0 * aisys::testing::fp32_toleran
       [](const GemmCase& g, const float* A, int lda, const float* B, int ldb, float* C, int ldc) {
         run_on_device<__nv_bfloat16>(g, A, lda, B, ldb, C, ldc,
                                      [&](const __nv_bfloat16* a, const __nv_bfloat16* b, float* cc, cudaStream_t s) {
-                                       aisys::lab01::cuda_gemm_wmma_bf16(g.M, g.N, g.K, g.alpha, a, lda, b, ldb, g.beta, cc, ldc, s);
+                                       launch_as_configured("cuda_gemm_wmma_bf16", aisys::lab01::cuda_launch_config_wmma, g.M, g.N, [&] {
+                                         aisys::lab01::cuda_gemm_wmma_bf16(g.M, g.N, g.K, g.alpha, a, lda, b, ldb, g.beta, cc, ldc, s);
+                                       });
                                      });
       },
       [](std::vector<float>& v) {
@@ -223,22 +259,22 @@ void in_each_thread_order(Body body) {
 }
 #endif
 
-void run_stage(const char* name, CudaSgemmFn fn) {
+void run_stage(const char* name, CudaSgemmFn fn, LaunchConfigFn config) {
   in_each_thread_order([&] {
     std::uint64_t salt = 5000;
-    for (const auto& c : cuda_cases()) ASSERT_TRUE(check_sgemm(name, fn, c, ++salt));
+    for (const auto& c : cuda_cases()) ASSERT_TRUE(check_sgemm(name, fn, config, c, ++salt));
   });
 }
 
 }  // namespace
 
-TEST(CudaGemmNaive, AllShapes) { AISYS_REQUIRE_GPU(); run_stage("cuda_sgemm_naive", aisys::lab01::cuda_sgemm_naive); }
-TEST(CudaGemmCoalesced, AllShapes) { AISYS_REQUIRE_GPU(); run_stage("cuda_sgemm_coalesced", aisys::lab01::cuda_sgemm_coalesced); }
-TEST(CudaGemmSmemTiling, AllShapes) { AISYS_REQUIRE_GPU(); run_stage("cuda_sgemm_smem_tiling", aisys::lab01::cuda_sgemm_smem_tiling); }
-TEST(CudaGemm1dRegisterTiling, AllShapes) { AISYS_REQUIRE_GPU(); run_stage("cuda_sgemm_1d_register_tiling", aisys::lab01::cuda_sgemm_1d_register_tiling); }
-TEST(CudaGemm2dRegisterTiling, AllShapes) { AISYS_REQUIRE_GPU(); run_stage("cuda_sgemm_2d_register_tiling", aisys::lab01::cuda_sgemm_2d_register_tiling); }
-TEST(CudaGemmVectorized, AllShapes) { AISYS_REQUIRE_GPU(); run_stage("cuda_sgemm_vectorized", aisys::lab01::cuda_sgemm_vectorized); }
-TEST(CudaGemmWarpTiling, AllShapes) { AISYS_REQUIRE_GPU(); run_stage("cuda_sgemm_warp_tiling", aisys::lab01::cuda_sgemm_warp_tiling); }
+TEST(CudaGemmNaive, AllShapes) { AISYS_REQUIRE_GPU(); run_stage("cuda_sgemm_naive", aisys::lab01::cuda_sgemm_naive, aisys::lab01::cuda_launch_config_naive); }
+TEST(CudaGemmCoalesced, AllShapes) { AISYS_REQUIRE_GPU(); run_stage("cuda_sgemm_coalesced", aisys::lab01::cuda_sgemm_coalesced, aisys::lab01::cuda_launch_config_coalesced); }
+TEST(CudaGemmSmemTiling, AllShapes) { AISYS_REQUIRE_GPU(); run_stage("cuda_sgemm_smem_tiling", aisys::lab01::cuda_sgemm_smem_tiling, aisys::lab01::cuda_launch_config_smem_tiling); }
+TEST(CudaGemm1dRegisterTiling, AllShapes) { AISYS_REQUIRE_GPU(); run_stage("cuda_sgemm_1d_register_tiling", aisys::lab01::cuda_sgemm_1d_register_tiling, aisys::lab01::cuda_launch_config_1d_register_tiling); }
+TEST(CudaGemm2dRegisterTiling, AllShapes) { AISYS_REQUIRE_GPU(); run_stage("cuda_sgemm_2d_register_tiling", aisys::lab01::cuda_sgemm_2d_register_tiling, aisys::lab01::cuda_launch_config_2d_register_tiling); }
+TEST(CudaGemmVectorized, AllShapes) { AISYS_REQUIRE_GPU(); run_stage("cuda_sgemm_vectorized", aisys::lab01::cuda_sgemm_vectorized, aisys::lab01::cuda_launch_config_vectorized); }
+TEST(CudaGemmWarpTiling, AllShapes) { AISYS_REQUIRE_GPU(); run_stage("cuda_sgemm_warp_tiling", aisys::lab01::cuda_sgemm_warp_tiling, aisys::lab01::cuda_launch_config_warp_tiling); }
 
 TEST(CudaGemmWmma, Fp16AllShapes) {
   AISYS_REQUIRE_GPU();

@@ -94,6 +94,14 @@ std::string launch_config_error(Dim3 grid, Dim3 block);
 // configuration must be valid (launch_config_error() == "").
 void run_grid(Dim3 grid, Dim3 block, const std::function<void()>& thread_body);
 
+// The last grid run_grid() ran, and how many grids it has run in this process (a test checks that
+// a launcher launched what its launch configuration says).
+struct LaunchRecord {
+  Dim3 grid, block;
+  std::uint64_t launches = 0;
+};
+LaunchRecord last_launch();
+
 // Inside a thread_body: which thread, which block, the shapes.
 const Dim3& thread_idx();
 const Dim3& block_idx();
