@@ -16,8 +16,13 @@
 //     (Options::order), so a missing barrier lets one thread overwrite or read what the others
 //     have not finished with: run a test in both orders;
 //   - the launch configuration is checked as CUDA checks it (block size, grid limits):
-//     cudaGetLastError() says cudaErrorInvalidConfiguration;
-//   - a kernel that throws (or calls __trap()) fails the launch with its message.
+//     cudaGetLastError() says cudaErrorInvalidConfiguration; a block past the kernel's
+//     __launch_bounds__ fails the launch (check_launch_bounds);
+//   - every lane of a warp makes the same warp-wide (WMMA) calls with the same arguments
+//     (warp_uniform);
+//   - a kernel that throws (or calls __trap()) fails the launch with its message;
+//   - under AddressSanitizer (AISYS_SIMT_ASAN, the default), a read or write past an allocation,
+//     a shared array or a thread's locals stops the program there, with the line.
 // A launch runs at once, on the calling thread (streams are ignored: every launch is synchronous),
 // and a fault is thrown from the launch as aisys::simt::KernelFault. Warp-level operations other
 // than WMMA (simt/wmma.hpp) are not emulated: a kernel using shuffles or __syncwarp does not
