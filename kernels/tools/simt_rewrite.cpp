@@ -169,32 +169,109 @@ void rewrite_launches(const Source& s, std::vector<Edit>& edits) {
   }
 }
 
+// Whether `at` is on a preprocessor line (#define ...).
+bool on_preprocessor_line(const Source& s, std::size_t at) {
+  std::size_t b = at;
+  while (b > 0 && s.code[b - 1] != '\n') --b;
+  while (b < at && std::isspace(static_cast<unsigned char>(s.code[b]))) ++b;
+  return b < at && s.code[b] == '#';
+}
+
+// Whether `at` is inside a function body: some enclosing '{' follows a ')' (a function's
+// parameter list, or an if/for/while inside one), rather than only namespace braces.
+bool in_function_body(const Source& s, std::size_t at) {
+  std::vector<std::size_t> open;
+  for (std::size_t i = 0; i < at; ++i) {
+    if (s.code[i] == '{') open.push_back(i);
+    if (s.code[i] == '}' && !open.empty()) open.pop_back();
+  }
+  for (std::size_t brace : open) {
+    std::size_t q = brace;
+    while (q > 0 && std::isspace(static_cast<unsigned char>(s.code[q - 1]))) --q;
+    if (q > 0 && s.code[q - 1] == ')') return true;
+  }
+  return false;
+}
+
+// Removes every `word(...)` (balanced parentheses) from `t`: alignment attributes.
+void erase_attribute(const Source& s, std::size_t at, std::string& t, const std::string& word) {
+  for (std::size_t a = t.find(word); a != std::string::npos; a = t.find(word)) {
+    std::size_t p = t.find('(', a);
+    if (p == std::string::npos) s.fail(at, word + " without its (");
+    int depth = 0;
+    for (; p < t.size(); ++p) {
+      if (t[p] == '(') ++depth;
+      if (t[p] == ')' && --depth == 0) break;
+    }
+    if (p >= t.size()) s.fail(at, word + "( without its )");
+    t = t.substr(0, a) + " " + t.substr(p + 1);
+  }
+}
+
 void rewrite_shared(const Source& s, std::vector<Edit>& edits) {
   for (std::size_t at : s.find_word("__shared__")) {
+    if (on_preprocessor_line(s, at)) {
+      s.fail(at, "__shared__ in a macro is not emulated: declare the array in the kernel");
+    }
+    if (!in_function_body(s, at)) {
+      s.fail(at, "__shared__ outside a function is not emulated: declare the array in the kernel");
+    }
     // The statement it begins: back to the previous ; { } and on to the next ;.
     std::size_t begin = at;
     while (begin > 0 && s.code[begin - 1] != ';' && s.code[begin - 1] != '{' &&
            s.code[begin - 1] != '}') {
       --begin;
     }
+    // From the statement's first word (after any preprocessor line, such as #pragma unroll).
+    for (std::size_t h = s.code.find('#', begin); h != std::string::npos && h < at;
+         h = s.code.find('#', h + 1)) {
+      const std::size_t nl = s.code.find('\n', h);
+      if (nl != std::string::npos && nl < at) begin = nl + 1;
+    }
+    while (begin < at && std::isspace(static_cast<unsigned char>(s.code[begin]))) ++begin;
     const std::string before = s.code.substr(begin, at - begin);
     if (before.find("extern") != std::string::npos) {
       s.fail(at, "dynamic shared memory (extern __shared__) is not emulated");
     }
     const std::size_t end = s.code.find(';', at);
     if (end == std::string::npos) s.fail(at, "a __shared__ declaration without its `;`");
-    const std::string decl = s.code.substr(at + 10, end - at - 10);
-    // Declarators split at top-level commas: `__shared__ float As[32][32], Bs[32][32];`.
+    // What the statement says before and after __shared__ (static, alignas, __align__, the type,
+    // the declarators), newlines as spaces: the replacement is one line.
+    std::string decl = s.code.substr(begin, at - begin) + " " + s.code.substr(at + 10, end - at - 10);
+    for (char& c : decl) {
+      if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    }
+    erase_attribute(s, at, decl, "__align__");
+    erase_attribute(s, at, decl, "alignas");
+    erase_attribute(s, at, decl, "__attribute__");
+    for (const char* word : {"static", "__shared__"}) {
+      for (std::size_t w = decl.find(word); w != std::string::npos; w = decl.find(word, w + 1)) {
+        const std::size_t n = std::string(word).size();
+        const bool starts = w == 0 || !is_ident(decl[w - 1]);
+        const bool ends = w + n >= decl.size() || !is_ident(decl[w + n]);
+        if (starts && ends) {
+          for (std::size_t k = 0; k < n; ++k) decl[w + k] = ' ';
+        }
+      }
+    }
+    // Declarators split at top-level commas: `__shared__ float As[32][32], Bs[32][32];`. Inside
+    // brackets and parentheses nothing splits (`[1 << 5]`, `[(a >= b) ? a : b]`); angle brackets
+    // count only outside them (`Pair<int, int> p[4]`).
     std::vector<std::string> declarators(1);
-    int depth = 0;
-    for (char c : decl) {
-      if (c == '(' || c == '[' || c == '<') ++depth;
-      if (c == ')' || c == ']' || c == '>') --depth;
-      if (c == '=') {
+    int paren = 0, angle = 0;
+    for (std::size_t i = 0; i < decl.size(); ++i) {
+      const char c = decl[i];
+      if (c == '(' || c == '[') ++paren;
+      if (c == ')' || c == ']') --paren;
+      if (paren == 0 && c == '<') ++angle;
+      if (paren == 0 && c == '>') --angle;
+      const char prev = i > 0 ? decl[i - 1] : ' ', next = i + 1 < decl.size() ? decl[i + 1] : ' ';
+      if (paren == 0 && angle == 0 && c == '=' && next != '=' && prev != '=' && prev != '<' &&
+          prev != '>' && prev != '!') {
         s.fail(at, "a __shared__ declaration with an initializer (shared memory cannot be "
                    "initialized where it is declared)");
       }
-      if (c == ',' && depth == 0) {
+      if (c == ',' && paren == 0 && angle == 0) {
         declarators.emplace_back();
       } else {
         declarators.back() += c;
@@ -202,7 +279,8 @@ void rewrite_shared(const Source& s, std::vector<Edit>& edits) {
     }
     // Each array becomes a reference to a block of its own on the heap, which AddressSanitizer
     // surrounds with redzones (a static array aligned past 64 bytes gets none), aligned to 256
-    // bytes (any __align__ is met), poisoned by the first thread of every block to declare it.
+    // bytes (any alignment asked for is met), poisoned by the first thread of every block to
+    // declare it.
     std::string out, base;
     for (std::size_t k = 0; k < declarators.size(); ++k) {
       const std::string& d = declarators[k];
@@ -216,12 +294,6 @@ void rewrite_shared(const Source& s, std::vector<Edit>& edits) {
       const std::string name = d.substr(name_begin, name_end - name_begin);
       std::string type = d.substr(0, name_begin);
       if (k == 0) {
-        // The element type, without __align__(...): `__align__(16) float ` -> ` float `.
-        for (std::size_t a = type.find("__align__"); a != std::string::npos; a = type.find("__align__")) {
-          const std::size_t close = type.find(')', a);
-          if (close == std::string::npos) s.fail(at, "__align__( without its )");
-          type.erase(a, close + 1 - a);
-        }
         base = type;
         type.clear();
       }
@@ -230,35 +302,43 @@ void rewrite_shared(const Source& s, std::vector<Edit>& edits) {
              "& " + name + " = *::aisys::simt::shared_block<" + alias +
              ">(); ::aisys::simt::shared_declared(&" + name + ", sizeof(" + name + "));";
     }
-    // The declaration's newlines stay, so that every line keeps its number.
-    for (std::size_t i = at; i <= end; ++i) {
+    // The statement's newlines stay, so that every line keeps its number.
+    for (std::size_t i = begin; i <= end; ++i) {
       if (s.text[i] == '\n') out += '\n';
     }
-    edits.push_back({at, end + 1 - at, out});
+    edits.push_back({begin, end + 1 - begin, out});
   }
 }
 
-// __launch_bounds__(N[, ...]) before a kernel: its body starts by checking the block against N.
+// __launch_bounds__(N[, MIN_BLOCKS[, MAX_CLUSTER]]) before a kernel: its body starts by checking
+// the block against N. A mention that declares no body (a prototype) is left alone.
 void rewrite_launch_bounds(const Source& s, std::vector<Edit>& edits) {
   for (std::size_t at : s.find_word("__launch_bounds__")) {
+    if (on_preprocessor_line(s, at)) continue;  // a macro's text, not a kernel
     std::size_t open = at + std::string("__launch_bounds__").size();
     while (open < s.code.size() && std::isspace(static_cast<unsigned char>(s.code[open]))) ++open;
-    if (open >= s.code.size() || s.code[open] != '(') continue;  // a mention, not a use
-    int depth = 0;
-    std::size_t close = open, first_end = std::string::npos;
-    for (; close < s.code.size(); ++close) {
-      const char c = s.code[close];
-      if (c == '(' || c == '[' || c == '<') ++depth;
-      if (c == ')' || c == ']' || c == '>') --depth;
-      if (c == ',' && depth == 1 && first_end == std::string::npos) first_end = close;
-      if (depth == 0) break;
+    if (open >= s.code.size() || s.code[open] != '(') continue;
+    std::size_t close = open;
+    for (int depth = 0; close < s.code.size(); ++close) {
+      if (s.code[close] == '(') ++depth;
+      if (s.code[close] == ')' && --depth == 0) break;
     }
     if (close >= s.code.size()) s.fail(at, "__launch_bounds__( without its )");
-    if (first_end == std::string::npos) first_end = close;
-    const std::string max_threads = s.text.substr(open + 1, first_end - open - 1);
-    const std::size_t body = s.code.find('{', close);
-    if (body == std::string::npos) s.fail(at, "__launch_bounds__ on a kernel without a body");
-    edits.push_back({body + 1, 0, " ::aisys::simt::check_launch_bounds(" + max_threads + ");"});
+    std::string args = s.code.substr(open + 1, close - open - 1);
+    for (char& c : args) {
+      if (c == '\n' || c == '\r') c = ' ';
+    }
+    // The body: the first '{' outside parentheses (a default argument's braces are inside them);
+    // a ';' first means a declaration without a body.
+    std::size_t body = close + 1;
+    for (int depth = 0; body < s.code.size(); ++body) {
+      const char c = s.code[body];
+      if (c == '(') ++depth;
+      if (c == ')') --depth;
+      if (depth == 0 && (c == '{' || c == ';')) break;
+    }
+    if (body >= s.code.size() || s.code[body] == ';') continue;
+    edits.push_back({body + 1, 0, " ::aisys::simt::check_launch_bounds(" + args + ");"});
   }
 }
 
@@ -273,8 +353,16 @@ void rewrite_cuda_arch(const Source& s, std::vector<Edit>& edits) {
 }
 
 std::string apply(const Source& s, std::vector<Edit> edits) {
-  std::sort(edits.begin(), edits.end(),
-            [](const Edit& a, const Edit& b) { return a.offset < b.offset; });
+  // By offset; at one offset an insertion (length 0) goes before a replacement that starts there.
+  std::stable_sort(edits.begin(), edits.end(), [](const Edit& a, const Edit& b) {
+    return a.offset != b.offset ? a.offset < b.offset : a.length < b.length;
+  });
+  for (std::size_t i = 1; i < edits.size(); ++i) {
+    if (edits[i].offset < edits[i - 1].offset + edits[i - 1].length) {
+      s.fail(edits[i].offset, "two rewrites of the same text (a launch inside a __shared__ "
+                              "declaration?): the emulator cannot read this");
+    }
+  }
   std::string out = "#line 1 \"" + s.path + "\"\n";
   std::size_t pos = 0;
   for (const Edit& e : edits) {

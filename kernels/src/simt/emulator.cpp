@@ -11,6 +11,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 
 #include <cstdlib>
@@ -242,6 +243,32 @@ Dim3 unflatten(std::uint64_t i, const Dim3& shape) {
               static_cast<unsigned>(i / (static_cast<std::uint64_t>(shape.x) * shape.y))};
 }
 
+// At a barrier and at the end of a block: every lane of a warp has made as many warp-wide calls
+// (a lane that skipped a WMMA store its warp made is as wrong as one that passed another pointer),
+// and a warp of fewer than 32 threads made none.
+void check_warp_calls(const BlockRun& run, const char* where) {
+  if (run.warp_calls.empty()) return;
+  const std::size_t n = run.fibers.size();
+  for (std::size_t w = 0; w * 32 < n; ++w) {
+    const std::size_t first = w * 32, last = std::min(n, first + 32);
+    for (std::size_t i = first; i < last; ++i) {
+      if (last - first < 32 && run.fibers[i].warp_calls != 0) {
+        throw KernelFault("a warp-wide (WMMA) call in a warp of " + std::to_string(last - first) +
+                          " threads (block " + dim_str(run.block) + "): it needs all 32 lanes");
+      }
+      if (run.fibers[i].warp_calls != run.fibers[first].warp_calls) {
+        throw KernelFault("a warp-wide call some lanes skipped: " + std::string(where) +
+                          " in block " + dim_str(run.block_idx) + ", lane " +
+                          std::to_string(first % 32) + " of warp " + std::to_string(w) +
+                          " has made " + std::to_string(run.fibers[first].warp_calls) +
+                          " warp-wide calls and lane " + std::to_string(i - first) + " " +
+                          std::to_string(run.fibers[i].warp_calls) +
+                          "; every lane of a warp makes the same warp-wide calls");
+      }
+    }
+  }
+}
+
 // Runs every fiber of `run` until all have returned; throws KernelFault for a divergent barrier or
 // a fault in a thread.
 void run_block(BlockRun& run, StackPool& stacks, const Options& opts) {
@@ -274,7 +301,10 @@ void run_block(BlockRun& run, StackPool& stacks, const Options& opts) {
         first_done = &f;
       }
     }
-    if (waiting == 0) return;
+    if (waiting == 0) {
+      check_warp_calls(run, "at the end of the kernel");
+      return;
+    }
     if (waiting != n) {
       throw KernelFault("divergent __syncthreads(): in block " + dim_str(run.block_idx) + ", " +
                         std::to_string(waiting) + " of " + std::to_string(n) +
@@ -295,6 +325,7 @@ void run_block(BlockRun& run, StackPool& stacks, const Options& opts) {
                           " at the one in " + site_str(f.site));
       }
     }
+    check_warp_calls(run, ("at the barrier in " + site_str(first_waiting->site)).c_str());
     for (Fiber& f : run.fibers) f.state = FiberState::kRunnable;
   }
 }
@@ -395,8 +426,9 @@ void* allocate_shared_block(std::size_t bytes) {
   return p;
 }
 
-void shared_declared(void* data, std::size_t bytes) {
+void shared_declared(const volatile void* data_in, std::size_t bytes) {
   current_fiber();
+  void* data = const_cast<void*>(data_in);  // a volatile shared array is written like any other
   std::uint64_t& poisoned_in = shared_poisoned_in[data];
   if (poisoned_in != block_serial) {
     std::memset(data, 0xff, bytes);
@@ -423,7 +455,7 @@ void warp_uniform(const char* op, std::uintptr_t a, std::uintptr_t b) {
   }
 }
 
-void check_launch_bounds(long long max_threads) {
+void check_launch_bounds(long long max_threads, long long, long long) {
   current_fiber();
   const std::uint64_t threads = tl_run->block.count();
   if (threads > static_cast<std::uint64_t>(max_threads)) {

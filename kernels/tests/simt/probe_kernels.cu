@@ -105,6 +105,36 @@ __global__ void wmma_disagree_kernel(const __half* a, const __half* b, float* d)
 
 __global__ void __launch_bounds__(64) bounded_kernel(int* counter) { atomicAdd(counter, 1); }
 
+__global__ void wmma_skipped_store_kernel(const __half* a, const __half* b, float* d) {
+  namespace wmma = nvcuda::wmma;
+  wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> fa;
+  wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::row_major> fb;
+  wmma::fragment<wmma::accumulator, 16, 16, 16, float> fc;
+  wmma::fill_fragment(fc, 0.0f);
+  wmma::load_matrix_sync(fa, a, 16);
+  wmma::load_matrix_sync(fb, b, 16);
+  wmma::mma_sync(fc, fa, fb, fc);
+  if (threadIdx.x == 0) wmma::store_matrix_sync(d, fc, 16, wmma::mem_row_major);
+}
+
+__global__ void __launch_bounds__(1 << 6) forms_kernel(float* out);
+
+__global__ void __launch_bounds__(1 << 6) forms_kernel(float* out) {
+  static __shared__ float a[1 << 5];
+  __shared__ alignas(16) float b[32];
+  __shared__ volatile float c[32];
+  __shared__ __align__(sizeof(float4)) float d[32],
+      e[32];
+  const int t = static_cast<int>(threadIdx.x) % 32;
+  a[t] = static_cast<float>(t);
+  b[t] = 2.0f * static_cast<float>(t);
+  c[t] = 3.0f * static_cast<float>(t);
+  d[t] = 4.0f * static_cast<float>(t);
+  e[t] = 5.0f * static_cast<float>(t);
+  __syncthreads();
+  out[threadIdx.x] = a[31 - t] + b[31 - t] + c[31 - t] + d[31 - t] + e[31 - t];
+}
+
 __global__ void read_past_kernel(const float* in, float* out) {
   out[threadIdx.x] = in[threadIdx.x + 1];
 }
@@ -180,6 +210,16 @@ cudaError_t two_arrays_in_one_declaration(float* out) {
 
 cudaError_t wmma_lanes_disagree(const __half* a, const __half* b, float* d) {
   wmma_disagree_kernel<<<1, 32>>>(a, b, d);
+  return cudaGetLastError();
+}
+
+cudaError_t wmma_store_in_lane_0_only(const __half* a, const __half* b, float* d) {
+  wmma_skipped_store_kernel<<<1, 32>>>(a, b, d);
+  return cudaGetLastError();
+}
+
+cudaError_t shared_declaration_forms(unsigned threads, float* out) {
+  forms_kernel<<<1, threads>>>(out);
   return cudaGetLastError();
 }
 

@@ -38,6 +38,12 @@ cudaError_t wmma_tile(const __half* a, const __half* b, const float* c, float* d
 cudaError_t two_arrays_in_one_declaration(float* out);
 // One warp; lane t loads its A fragment from a + (t % 2) * 16: the lanes disagree.
 cudaError_t wmma_lanes_disagree(const __half* a, const __half* b, float* d);
+// One warp; only lane 0 makes the WMMA store the others skip.
+cudaError_t wmma_store_in_lane_0_only(const __half* a, const __half* b, float* d);
+// `threads` threads through five shared arrays declared in the forms nvcc accepts (static,
+// alignas, volatile, __align__(sizeof(...)), a size 1 << 5, two on two lines), in a kernel declared
+// __launch_bounds__(1 << 6) with a prototype first: out[t] = 15 (31 - t).
+cudaError_t shared_declaration_forms(unsigned threads, float* out);
 // A kernel declared __launch_bounds__(64), launched with `threads` threads: counter += threads.
 cudaError_t launch_bounded_64(unsigned threads, int* counter);
 // One block of n threads: out[t] = in[t + 1], so thread n - 1 reads one element past `in`.

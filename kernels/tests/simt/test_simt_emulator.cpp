@@ -238,6 +238,29 @@ TEST(Simt, WmmaLanesPassingDifferentPointersFailTheLaunch) {
   }
 }
 
+TEST(Simt, AWmmaStoreSomeLanesSkipFailsTheLaunch) {
+  alignas(32) __half a[16 * 16];
+  alignas(32) __half b[16 * 16];
+  alignas(32) float d[16 * 16];
+  for (auto& v : a) v = __float2half(1.0f);
+  for (auto& v : b) v = __float2half(1.0f);
+  try {
+    (void)probe::wmma_store_in_lane_0_only(a, b, d);
+    FAIL() << "a store only lane 0 made was not reported";
+  } catch (const simt::KernelFault& e) {
+    EXPECT_NE(std::string(e.what()).find("some lanes skipped"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Simt, SharedArraysInEveryDeclarationFormNvccAccepts) {
+  std::vector<float> out(64, NAN);
+  ASSERT_EQ(probe::shared_declaration_forms(32, out.data()), cudaSuccess);
+  for (int t = 0; t < 32; ++t) ASSERT_EQ(out[t], 15.0f * static_cast<float>(31 - t)) << "thread " << t;
+  // __launch_bounds__(1 << 6): 64 threads run, 65 are refused.
+  EXPECT_EQ(probe::shared_declaration_forms(64, out.data()), cudaSuccess);
+  EXPECT_THROW((void)probe::shared_declaration_forms(65, out.data()), simt::KernelFault);
+}
+
 TEST(Simt, ABlockPastTheKernelsLaunchBoundsFailsTheLaunch) {
   int counter = 0;
   ASSERT_EQ(probe::launch_bounded_64(64, &counter), cudaSuccess);

@@ -128,7 +128,7 @@ T* shared_block() {
 
 // Called where a __shared__ array is declared: the first thread of each block to declare it fills
 // it with 0xff bytes (NaN as float, half and bfloat16).
-void shared_declared(void* data, std::size_t bytes);
+void shared_declared(const volatile void* data, std::size_t bytes);
 
 // A warp-wide call (a WMMA load, store or mma): every lane of the warp must make the same calls, in
 // the same order, with the same arguments (`a`, `b`: a pointer and a leading dimension, say);
@@ -138,7 +138,7 @@ void warp_uniform(const char* op, std::uintptr_t a, std::uintptr_t b);
 
 // At the start of a kernel declared __launch_bounds__(max_threads) (simt_rewrite puts it there): a
 // block of more threads fails the launch, as the GPU refuses it (too many resources requested).
-void check_launch_bounds(long long max_threads);
+void check_launch_bounds(long long max_threads, long long min_blocks = 0, long long max_cluster = 0);
 
 // __trap(): fails the launch.
 [[noreturn]] void trap(std::source_location site = std::source_location::current());
