@@ -91,30 +91,28 @@ __global__ void two_arrays_kernel(float* out) {
 #endif
 }
 
-__global__ void wmma_disagree_kernel(const __half* a, const __half* b, float* d) {
+// One 16x16x16 tile, d = a * b, with A's fragment loaded from a + a_offset and the store made
+// only where `store` holds: the warp-wide misuses the two kernels below make.
+__device__ void one_tile(const __half* a, unsigned a_offset, const __half* b, float* d, bool store) {
   namespace wmma = nvcuda::wmma;
   wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> fa;
   wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::row_major> fb;
   wmma::fragment<wmma::accumulator, 16, 16, 16, float> fc;
   wmma::fill_fragment(fc, 0.0f);
-  wmma::load_matrix_sync(fa, a + (threadIdx.x % 2) * 16, 16);
+  wmma::load_matrix_sync(fa, a + a_offset, 16);
   wmma::load_matrix_sync(fb, b, 16);
   wmma::mma_sync(fc, fa, fb, fc);
-  wmma::store_matrix_sync(d, fc, 16, wmma::mem_row_major);
+  if (store) wmma::store_matrix_sync(d, fc, 16, wmma::mem_row_major);
+}
+
+__global__ void wmma_disagree_kernel(const __half* a, const __half* b, float* d) {
+  one_tile(a, (threadIdx.x % 2) * 16, b, d, true);
 }
 
 __global__ void __launch_bounds__(64) bounded_kernel(int* counter) { atomicAdd(counter, 1); }
 
 __global__ void wmma_skipped_store_kernel(const __half* a, const __half* b, float* d) {
-  namespace wmma = nvcuda::wmma;
-  wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> fa;
-  wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::row_major> fb;
-  wmma::fragment<wmma::accumulator, 16, 16, 16, float> fc;
-  wmma::fill_fragment(fc, 0.0f);
-  wmma::load_matrix_sync(fa, a, 16);
-  wmma::load_matrix_sync(fb, b, 16);
-  wmma::mma_sync(fc, fa, fb, fc);
-  if (threadIdx.x == 0) wmma::store_matrix_sync(d, fc, 16, wmma::mem_row_major);
+  one_tile(a, 0, b, d, threadIdx.x == 0);
 }
 
 __global__ void __launch_bounds__(1 << 6) forms_kernel(float* out);

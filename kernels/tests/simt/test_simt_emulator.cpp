@@ -222,14 +222,21 @@ TEST(Simt, WmmaComputesATileProductAgainstADoublePrecisionReference) {
   }
 }
 
-TEST(Simt, WmmaLanesPassingDifferentPointersFailTheLaunch) {
+// Operands of one WMMA tile (A with 16 spare rows), 32-byte aligned, all ones.
+struct OnesTile {
   alignas(32) __half a[32 * 16];
   alignas(32) __half b[16 * 16];
   alignas(32) float d[16 * 16];
-  for (auto& v : a) v = __float2half(1.0f);
-  for (auto& v : b) v = __float2half(1.0f);
+  OnesTile() {
+    for (auto& v : a) v = __float2half(1.0f);
+    for (auto& v : b) v = __float2half(1.0f);
+  }
+};
+
+TEST(Simt, WmmaLanesPassingDifferentPointersFailTheLaunch) {
+  OnesTile t;
   try {
-    (void)probe::wmma_lanes_disagree(a, b, d);
+    (void)probe::wmma_lanes_disagree(t.a, t.b, t.d);
     FAIL() << "lanes passing different pointers were not reported";
   } catch (const simt::KernelFault& e) {
     const std::string what = e.what();
@@ -239,13 +246,9 @@ TEST(Simt, WmmaLanesPassingDifferentPointersFailTheLaunch) {
 }
 
 TEST(Simt, AWmmaStoreSomeLanesSkipFailsTheLaunch) {
-  alignas(32) __half a[16 * 16];
-  alignas(32) __half b[16 * 16];
-  alignas(32) float d[16 * 16];
-  for (auto& v : a) v = __float2half(1.0f);
-  for (auto& v : b) v = __float2half(1.0f);
+  OnesTile t;
   try {
-    (void)probe::wmma_store_in_lane_0_only(a, b, d);
+    (void)probe::wmma_store_in_lane_0_only(t.a, t.b, t.d);
     FAIL() << "a store only lane 0 made was not reported";
   } catch (const simt::KernelFault& e) {
     EXPECT_NE(std::string(e.what()).find("some lanes skipped"), std::string::npos) << e.what();
