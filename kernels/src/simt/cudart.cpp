@@ -124,6 +124,20 @@ cudaError_t copy(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind k
   return cudaSuccess;
 }
 
+// A stream or event: a unique address, in `live` from its creation to its destruction.
+template <class Handle>
+Handle new_handle(std::set<const void*>& live) {
+  const auto h = reinterpret_cast<Handle>(new char);
+  live.insert(h);
+  return h;
+}
+template <class Handle>
+bool destroy_handle(std::set<const void*>& live, Handle h) {
+  if (live.erase(h) == 0) return false;
+  delete reinterpret_cast<char*>(h);
+  return true;
+}
+
 cudaError_t check_stream(cudaStream_t s, const char* call) {
   if (s == nullptr || s == cudaStreamLegacy || s == cudaStreamPerThread) return cudaSuccess;
   Runtime& r = runtime();
@@ -295,16 +309,16 @@ cudaError_t cudaPointerGetAttributes(cudaPointerAttributes* a, const void* p) {
 cudaError_t cudaStreamCreate(cudaStream_t* s) {
   Runtime& r = runtime();
   const std::lock_guard<std::mutex> lock(r.mutex);
-  *s = reinterpret_cast<cudaStream_t>(new char);
-  r.streams.insert(*s);
+  *s = new_handle<cudaStream_t>(r.streams);
   return cudaSuccess;
 }
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned int) { return cudaStreamCreate(s); }
 cudaError_t cudaStreamDestroy(cudaStream_t s) {
   Runtime& r = runtime();
   const std::lock_guard<std::mutex> lock(r.mutex);
-  if (r.streams.erase(s) == 0) return fail(cudaErrorInvalidResourceHandle, "cudaStreamDestroy", "stream " + ptr_str(s) + " does not exist");
-  delete reinterpret_cast<char*>(s);
+  if (!destroy_handle(r.streams, s)) {
+    return fail(cudaErrorInvalidResourceHandle, "cudaStreamDestroy", "stream " + ptr_str(s) + " does not exist");
+  }
   return cudaSuccess;
 }
 cudaError_t cudaStreamSynchronize(cudaStream_t s) { return check_stream(s, "cudaStreamSynchronize"); }
@@ -313,17 +327,17 @@ cudaError_t cudaStreamQuery(cudaStream_t s) { return check_stream(s, "cudaStream
 cudaError_t cudaEventCreate(cudaEvent_t* e) {
   Runtime& r = runtime();
   const std::lock_guard<std::mutex> lock(r.mutex);
-  *e = reinterpret_cast<cudaEvent_t>(new char);
-  r.events.insert(*e);
+  *e = new_handle<cudaEvent_t>(r.events);
   return cudaSuccess;
 }
 cudaError_t cudaEventCreateWithFlags(cudaEvent_t* e, unsigned int) { return cudaEventCreate(e); }
 cudaError_t cudaEventDestroy(cudaEvent_t e) {
   Runtime& r = runtime();
   const std::lock_guard<std::mutex> lock(r.mutex);
-  if (r.events.erase(e) == 0) return fail(cudaErrorInvalidResourceHandle, "cudaEventDestroy", "event " + ptr_str(e) + " does not exist");
+  if (!destroy_handle(r.events, e)) {
+    return fail(cudaErrorInvalidResourceHandle, "cudaEventDestroy", "event " + ptr_str(e) + " does not exist");
+  }
   r.recorded.erase(e);
-  delete reinterpret_cast<char*>(e);
   return cudaSuccess;
 }
 cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s) {
