@@ -3,27 +3,38 @@
 // GPU (the Tensor's device storage, copies, streams, events, device enumeration) runs on the CPU
 // with its kernels under the SIMT emulator (aisys/kernels/simt/emulator.hpp).
 //
-// One device, device 0: "SIMT emulator (CPU)", compute capability options().compute_capability,
-// kEmulatedGlobalMemory bytes of global memory (cudaMalloc past it fails with
+// aisys::simt::device_count() devices (AISYS_SIMT_DEVICES, default 1), each "SIMT emulator (CPU)",
+// compute capability options().compute_capability, kEmulatedGlobalMemory bytes of global memory
+// (shared by all of them) (cudaMalloc past it fails with
 // cudaErrorMemoryAllocation, as a full GPU does). "Device" memory is host memory, 256-byte
 // aligned, filled with 0xff bytes when allocated (a kernel that reads memory nobody wrote reads
 // NaN); under AddressSanitizer the bytes past the requested size are poisoned (a kernel touching
 // them is stopped there). Checked as a GPU would fault or the runtime would refuse, with a line on stderr naming the
 // call and the pointer: a copy or memset whose device side is not inside one live allocation, a
 // host side that is device memory, cudaFree of a pointer cudaMalloc did not return, a stream or
-// event that does not exist. Every call is synchronous; events read the host's steady clock.
+// event that does not exist. Every call is synchronous, except the work an emulated library puts
+// on a stream (simt/stream_work.hpp: the emulated NCCL's), which streams, events and
+// synchronizations wait for as they would for a GPU's; an event reads the host's steady clock when
+// it is seen complete.
 #include <cuda_runtime_api.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <string>
+#include <thread>
+#include <utility>
 
 #include "aisys/kernels/simt/cuda_emulation.hpp"
+#include "aisys/kernels/simt/stream_work.hpp"
 #if defined(AISYS_SIMT_ASAN)
 #include <sanitizer/asan_interface.h>
 #endif
@@ -33,12 +44,27 @@ namespace {
 constexpr std::size_t kEmulatedGlobalMemory = std::size_t{8} << 30;
 constexpr std::size_t kAllocationAlignment = 256;
 
+// A stream's unfinished work (simt/stream_work.hpp), first to last, and how many works were ever
+// enqueued on it and have finished: an event recorded after the n-th is complete once n finished.
+struct StreamWork {
+  std::deque<std::shared_ptr<std::function<bool()>>> queue;
+  std::uint64_t enqueued = 0, finished = 0;
+  bool blocking = true;  // not cudaStreamNonBlocking: the legacy default stream waits for it
+};
+struct RecordedEvent {
+  const void* stream = nullptr;
+  std::uint64_t after = 0;  // complete once the stream has finished this many works
+  bool timed = false;       // `at` is when it was seen complete
+  std::chrono::steady_clock::time_point at;
+};
+
 struct Runtime {
   std::mutex mutex;
   std::map<const char*, std::size_t> allocations;  // start -> bytes
   std::size_t allocated = 0;
   std::set<const void*> streams, events;
-  std::map<const void*, std::chrono::steady_clock::time_point> recorded;
+  std::map<const void*, StreamWork> work;  // by stream; the default stream is nullptr
+  std::map<const void*, RecordedEvent> recorded;
 };
 
 Runtime& runtime() {
@@ -148,7 +174,93 @@ cudaError_t check_stream(cudaStream_t s, const char* call) {
   return cudaSuccess;
 }
 
+// The default stream, whichever name it is given by.
+const void* stream_key(cudaStream_t s) {
+  return (s == cudaStreamLegacy || s == cudaStreamPerThread) ? nullptr : static_cast<const void*>(s);
+}
+
+// Advances the stream's work as far as it goes without blocking; true when none is left. The work
+// runs without the runtime's lock held (it may call back into the runtime).
+bool progress(const void* key) {
+  Runtime& r = runtime();
+  for (;;) {
+    std::shared_ptr<std::function<bool()>> first;
+    {
+      const std::lock_guard<std::mutex> lock(r.mutex);
+      const auto it = r.work.find(key);
+      if (it == r.work.end() || it->second.queue.empty()) return true;
+      first = it->second.queue.front();
+    }
+    if (!(*first)()) return false;
+    const std::lock_guard<std::mutex> lock(r.mutex);
+    const auto it = r.work.find(key);
+    if (it == r.work.end() || it->second.queue.empty() || it->second.queue.front() != first) continue;
+    it->second.queue.pop_front();
+    ++it->second.finished;
+  }
+}
+void drain(const void* key) {
+  while (!progress(key)) std::this_thread::yield();
+}
+// What the legacy default stream waits for before a synchronous copy or memset: itself and every
+// blocking stream.
+void drain_for_legacy_stream() {
+  std::vector<const void*> keys;
+  {
+    Runtime& r = runtime();
+    const std::lock_guard<std::mutex> lock(r.mutex);
+    for (const auto& [key, w] : r.work) {
+      if (key == nullptr || w.blocking) keys.push_back(key);
+    }
+  }
+  for (const void* key : keys) drain(key);
+}
+
+// Whether a recorded event is complete (progressing its stream); an event never recorded is.
+bool event_complete(cudaEvent_t e) {
+  Runtime& r = runtime();
+  const void* stream = nullptr;
+  std::uint64_t after = 0;
+  {
+    const std::lock_guard<std::mutex> lock(r.mutex);
+    const auto it = r.recorded.find(e);
+    if (it == r.recorded.end() || it->second.timed) return true;
+    stream = it->second.stream;
+    after = it->second.after;
+  }
+  progress(stream);
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  const auto it = r.recorded.find(e);
+  if (it == r.recorded.end() || it->second.timed) return true;
+  const auto w = r.work.find(stream);
+  if (w != r.work.end() && w->second.finished < after) return false;
+  it->second.timed = true;
+  it->second.at = std::chrono::steady_clock::now();
+  return true;
+}
+
+cudaError_t check_event(const Runtime& r, cudaEvent_t e, const char* call) {
+  if (r.events.count(e) == 0) return fail(cudaErrorInvalidResourceHandle, call, "event " + ptr_str(e) + " does not exist");
+  return cudaSuccess;
+}
+
 }  // namespace
+
+namespace aisys::simt::cuda {
+
+void enqueue_stream_work(cudaStream_t stream, std::function<bool()> work) {
+  if (check_stream(stream, "enqueue_stream_work") != cudaSuccess) {
+    (void)take_last_error();
+    throw std::invalid_argument("the emulated runtime has no stream " + ptr_str(stream));
+  }
+  Runtime& r = runtime();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  StreamWork& w = r.work[stream_key(stream)];
+  w.queue.push_back(std::make_shared<std::function<bool()>>(std::move(work)));
+  ++w.enqueued;
+}
+
+}  // namespace aisys::simt::cuda
 
 extern "C" {
 
@@ -195,19 +307,27 @@ cudaError_t cudaDriverGetVersion(int* v) {
 }
 
 cudaError_t cudaGetDeviceCount(int* count) {
-  *count = 1;
+  *count = aisys::simt::device_count();
   return cudaSuccess;
 }
 cudaError_t cudaGetDevice(int* device) { return aisys::simt::cuda::get_device(device); }
 cudaError_t cudaSetDevice(int device) {
-  if (device != 0) return fail(cudaErrorInvalidDevice, "cudaSetDevice", "device " + std::to_string(device) + " (the emulator has device 0)");
+  const int count = aisys::simt::device_count();
+  if (device < 0 || device >= count) {
+    return fail(cudaErrorInvalidDevice, "cudaSetDevice",
+                "device " + std::to_string(device) + " (the emulator has " + std::to_string(count) +
+                    " device(s); AISYS_SIMT_DEVICES sets how many)");
+  }
+  aisys::simt::set_current_device(device);
   return cudaSuccess;
 }
 cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device) {
   return aisys::simt::cuda::device_get_attribute(value, attr, device);
 }
 cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
-  if (device != 0) return fail(cudaErrorInvalidDevice, "cudaGetDeviceProperties", "device " + std::to_string(device));
+  if (device < 0 || device >= aisys::simt::device_count()) {
+    return fail(cudaErrorInvalidDevice, "cudaGetDeviceProperties", "device " + std::to_string(device));
+  }
   std::memset(prop, 0, sizeof *prop);
   std::snprintf(prop->name, sizeof prop->name, "SIMT emulator (CPU)");
   prop->major = aisys::simt::options().compute_capability / 10;
@@ -225,7 +345,16 @@ cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
   prop->multiProcessorCount = 1;
   return cudaSuccess;
 }
-cudaError_t cudaDeviceSynchronize(void) { return cudaSuccess; }
+cudaError_t cudaDeviceSynchronize(void) {
+  std::vector<const void*> keys;
+  {
+    Runtime& r = runtime();
+    const std::lock_guard<std::mutex> lock(r.mutex);
+    for (const auto& entry : r.work) keys.push_back(entry.first);
+  }
+  for (const void* key : keys) drain(key);
+  return cudaSuccess;
+}
 
 cudaError_t cudaMalloc(void** p, size_t bytes) {
   Runtime& r = runtime();
@@ -270,14 +399,17 @@ cudaError_t cudaFree(void* p) {
 }
 
 cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {
+  drain_for_legacy_stream();
   return copy(dst, src, bytes, kind, "cudaMemcpy");
 }
 cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind,
                             cudaStream_t stream) {
   const cudaError_t e = check_stream(stream, "cudaMemcpyAsync");
-  return e != cudaSuccess ? e : copy(dst, src, bytes, kind, "cudaMemcpyAsync");
+  if (e != cudaSuccess) return e;
+  drain(stream_key(stream));
+  return copy(dst, src, bytes, kind, "cudaMemcpyAsync");
 }
-cudaError_t cudaMemset(void* p, int value, size_t bytes) {
+static cudaError_t memset_now(void* p, int value, size_t bytes) {
   Runtime& r = runtime();
   const std::lock_guard<std::mutex> lock(r.mutex);
   const cudaError_t e = check_device_range(r, "cudaMemset", "destination", p, bytes);
@@ -285,9 +417,26 @@ cudaError_t cudaMemset(void* p, int value, size_t bytes) {
   if (bytes != 0) std::memset(p, value, bytes);
   return cudaSuccess;
 }
+cudaError_t cudaMemset(void* p, int value, size_t bytes) {
+  drain_for_legacy_stream();
+  return memset_now(p, value, bytes);
+}
 cudaError_t cudaMemsetAsync(void* p, int value, size_t bytes, cudaStream_t stream) {
   const cudaError_t e = check_stream(stream, "cudaMemsetAsync");
-  return e != cudaSuccess ? e : cudaMemset(p, value, bytes);
+  if (e != cudaSuccess) return e;
+  drain(stream_key(stream));
+  return memset_now(p, value, bytes);
+}
+// Stream-ordered allocation: the block is made at once; freeing waits for the stream's work.
+cudaError_t cudaMallocAsync(void** p, size_t bytes, cudaStream_t stream) {
+  const cudaError_t e = check_stream(stream, "cudaMallocAsync");
+  return e != cudaSuccess ? e : cudaMalloc(p, bytes);
+}
+cudaError_t cudaFreeAsync(void* p, cudaStream_t stream) {
+  const cudaError_t e = check_stream(stream, "cudaFreeAsync");
+  if (e != cudaSuccess) return e;
+  drain(stream_key(stream));
+  return cudaFree(p);
 }
 
 cudaError_t cudaPointerGetAttributes(cudaPointerAttributes* a, const void* p) {
@@ -306,23 +455,44 @@ cudaError_t cudaPointerGetAttributes(cudaPointerAttributes* a, const void* p) {
   return cudaSuccess;
 }
 
-cudaError_t cudaStreamCreate(cudaStream_t* s) {
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned int flags) {
   Runtime& r = runtime();
   const std::lock_guard<std::mutex> lock(r.mutex);
   *s = new_handle<cudaStream_t>(r.streams);
+  r.work[*s].blocking = (flags & cudaStreamNonBlocking) == 0;
   return cudaSuccess;
 }
-cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned int) { return cudaStreamCreate(s); }
+cudaError_t cudaStreamCreate(cudaStream_t* s) { return cudaStreamCreateWithFlags(s, cudaStreamDefault); }
+// A stream destroyed with work still on it drops that work (the emulated NCCL's is only left there
+// by an aborted communicator, which nothing waits for).
 cudaError_t cudaStreamDestroy(cudaStream_t s) {
   Runtime& r = runtime();
   const std::lock_guard<std::mutex> lock(r.mutex);
   if (!destroy_handle(r.streams, s)) {
     return fail(cudaErrorInvalidResourceHandle, "cudaStreamDestroy", "stream " + ptr_str(s) + " does not exist");
   }
+  r.work.erase(s);
+  for (auto& [event, rec] : r.recorded) {
+    if (rec.stream == s && !rec.timed) {
+      rec.timed = true;
+      rec.at = std::chrono::steady_clock::now();
+    }
+  }
   return cudaSuccess;
 }
-cudaError_t cudaStreamSynchronize(cudaStream_t s) { return check_stream(s, "cudaStreamSynchronize"); }
-cudaError_t cudaStreamQuery(cudaStream_t s) { return check_stream(s, "cudaStreamQuery"); }
+cudaError_t cudaStreamSynchronize(cudaStream_t s) {
+  const cudaError_t e = check_stream(s, "cudaStreamSynchronize");
+  if (e != cudaSuccess) return e;
+  drain(stream_key(s));
+  return cudaSuccess;
+}
+cudaError_t cudaStreamQuery(cudaStream_t s) {
+  const cudaError_t e = check_stream(s, "cudaStreamQuery");
+  if (e != cudaSuccess) return e;
+  if (progress(stream_key(s))) return cudaSuccess;
+  aisys::simt::set_last_error(static_cast<int>(cudaErrorNotReady));  // as the runtime leaves it
+  return cudaErrorNotReady;
+}
 
 cudaError_t cudaEventCreate(cudaEvent_t* e) {
   Runtime& r = runtime();
@@ -345,14 +515,35 @@ cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s) {
   if (se != cudaSuccess) return se;
   Runtime& r = runtime();
   const std::lock_guard<std::mutex> lock(r.mutex);
-  if (r.events.count(e) == 0) return fail(cudaErrorInvalidResourceHandle, "cudaEventRecord", "event " + ptr_str(e) + " does not exist");
-  r.recorded[e] = std::chrono::steady_clock::now();
+  if (const cudaError_t ee = check_event(r, e, "cudaEventRecord"); ee != cudaSuccess) return ee;
+  RecordedEvent rec;
+  rec.stream = stream_key(s);
+  const auto w = r.work.find(rec.stream);
+  rec.after = w == r.work.end() ? 0 : w->second.enqueued;
+  if (w == r.work.end() || w->second.finished >= rec.after) {
+    rec.timed = true;
+    rec.at = std::chrono::steady_clock::now();
+  }
+  r.recorded[e] = rec;
   return cudaSuccess;
 }
+cudaError_t cudaEventQuery(cudaEvent_t e) {
+  {
+    Runtime& r = runtime();
+    const std::lock_guard<std::mutex> lock(r.mutex);
+    if (const cudaError_t ee = check_event(r, e, "cudaEventQuery"); ee != cudaSuccess) return ee;
+  }
+  if (event_complete(e)) return cudaSuccess;
+  aisys::simt::set_last_error(static_cast<int>(cudaErrorNotReady));
+  return cudaErrorNotReady;
+}
 cudaError_t cudaEventSynchronize(cudaEvent_t e) {
-  Runtime& r = runtime();
-  const std::lock_guard<std::mutex> lock(r.mutex);
-  if (r.events.count(e) == 0) return fail(cudaErrorInvalidResourceHandle, "cudaEventSynchronize", "event " + ptr_str(e) + " does not exist");
+  {
+    Runtime& r = runtime();
+    const std::lock_guard<std::mutex> lock(r.mutex);
+    if (const cudaError_t ee = check_event(r, e, "cudaEventSynchronize"); ee != cudaSuccess) return ee;
+  }
+  while (!event_complete(e)) std::this_thread::yield();
   return cudaSuccess;
 }
 cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {
@@ -362,7 +553,11 @@ cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) 
   if (a == r.recorded.end() || b == r.recorded.end()) {
     return fail(cudaErrorInvalidResourceHandle, "cudaEventElapsedTime", "an event that was never recorded");
   }
-  *ms = std::chrono::duration<float, std::milli>(b->second - a->second).count();
+  if (!a->second.timed || !b->second.timed) {
+    aisys::simt::set_last_error(static_cast<int>(cudaErrorNotReady));
+    return cudaErrorNotReady;
+  }
+  *ms = std::chrono::duration<float, std::milli>(b->second.at - a->second.at).count();
   return cudaSuccess;
 }
 

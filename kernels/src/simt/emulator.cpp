@@ -25,6 +25,7 @@
 #include <mutex>
 #include <new>
 #include <sstream>
+#include <stdexcept>
 #include <unordered_map>
 #include <vector>
 
@@ -481,5 +482,25 @@ int peek_last_error() { return last_error; }
 void set_last_error(int cuda_error) {
   last_error = cuda_error;
 }
+
+int device_count() {
+  static const int count = [] {
+    const char* v = std::getenv("AISYS_SIMT_DEVICES");
+    if (v == nullptr || *v == '\0') return 1;
+    char* end = nullptr;
+    const long n = std::strtol(v, &end, 10);
+    if (end == v || *end != '\0' || n < 1 || n > 64) {
+      throw std::invalid_argument(std::string("AISYS_SIMT_DEVICES=") + v +
+                                  ": not a number of emulated GPUs from 1 to 64");
+    }
+    return static_cast<int>(n);
+  }();
+  return count;
+}
+namespace {
+thread_local int tl_current_device = 0;
+}  // namespace
+int current_device() { return tl_current_device; }
+void set_current_device(int device) { tl_current_device = device; }
 
 }  // namespace aisys::simt

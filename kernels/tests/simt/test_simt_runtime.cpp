@@ -2,7 +2,9 @@
 // aisys_kernels_simt_tests links instead of libcudart: fresh device memory reads as NaN, copies and
 // memsets outside one allocation or in the wrong direction are refused and set the last error,
 // cudaFree of anything cudaMalloc did not return is refused, the memory limit holds, streams and
-// events are checked; the device is enumerated; the emulated cuBLAS computes column-major GEMMs
+// events are checked; work an emulated library leaves on a stream keeps the stream, the events
+// recorded after it and the copies ordered after it waiting until it is done; the device is
+// enumerated, and a device past the emulated ones is refused; the emulated cuBLAS computes column-major GEMMs
 // with transposes and strides against a double-precision loop on random inputs (seed printed).
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
@@ -16,6 +18,7 @@
 
 #include "aisys/kernels/cuda/cublas_library.hpp"
 #include "aisys/kernels/device.hpp"
+#include "aisys/kernels/simt/stream_work.hpp"
 
 namespace {
 
@@ -94,6 +97,67 @@ TEST(SimtRuntime, TheEmulatedDeviceIsEnumerated) {
   ASSERT_EQ(list.devices.size(), 1u);
   EXPECT_NE(aisys::describe(list.devices[0]).find("SIMT emulator"), std::string::npos)
       << aisys::describe(list.devices[0]);
+  // One GPU unless AISYS_SIMT_DEVICES says more (CTest leaves it unset here).
+  EXPECT_EQ(cudaSetDevice(1), cudaErrorInvalidDevice);
+  (void)cudaGetLastError();
+  EXPECT_EQ(cudaSetDevice(0), cudaSuccess);
+  int device = -1;
+  EXPECT_EQ(cudaGetDevice(&device), cudaSuccess);
+  EXPECT_EQ(device, 0);
+}
+
+// Work that finishes on its third look: the stream, an event recorded after it and an async copy
+// behind it wait; an event recorded before it does not; a synchronize waits it out.
+TEST(SimtRuntime, StreamWorkKeepsItsStreamAndLaterEventsPending) {
+  cudaStream_t s = nullptr;
+  ASSERT_EQ(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), cudaSuccess);
+  cudaEvent_t before = nullptr, after = nullptr;
+  ASSERT_EQ(cudaEventCreate(&before), cudaSuccess);
+  ASSERT_EQ(cudaEventCreate(&after), cudaSuccess);
+  ASSERT_EQ(cudaEventRecord(before, s), cudaSuccess);
+  int looks = 0;
+  aisys::simt::cuda::enqueue_stream_work(s, [&looks] { return ++looks >= 3; });
+  ASSERT_EQ(cudaEventRecord(after, s), cudaSuccess);
+  EXPECT_EQ(cudaEventQuery(before), cudaSuccess);
+  EXPECT_EQ(cudaStreamQuery(s), cudaErrorNotReady);
+  EXPECT_EQ(cudaGetLastError(), cudaErrorNotReady) << "a query that is not ready leaves that as the last error";
+  float ms = 0.0f;
+  EXPECT_EQ(cudaEventElapsedTime(&ms, before, after), cudaErrorNotReady) << "the end event is not complete";
+  (void)cudaGetLastError();
+  EXPECT_EQ(looks, 1);
+  EXPECT_EQ(cudaEventQuery(after), cudaErrorNotReady);
+  (void)cudaGetLastError();
+  EXPECT_EQ(looks, 2);
+  EXPECT_EQ(cudaEventQuery(after), cudaSuccess);
+  EXPECT_EQ(looks, 3);
+  EXPECT_EQ(cudaStreamQuery(s), cudaSuccess);
+  EXPECT_EQ(cudaEventElapsedTime(&ms, before, after), cudaSuccess);
+  EXPECT_GE(ms, 0.0f);
+
+  // An async copy waits for the stream's work before it copies; a synchronize waits it out.
+  float* d = nullptr;
+  ASSERT_EQ(cudaMalloc(reinterpret_cast<void**>(&d), sizeof(float)), cudaSuccess);
+  float value = 0.0f;
+  bool written = false;
+  aisys::simt::cuda::enqueue_stream_work(s, [&] {
+    if (looks++ < 6) return false;
+    const float two = 2.0f;
+    written = cudaMemcpy(d, &two, sizeof two, cudaMemcpyHostToDevice) == cudaSuccess;
+    return true;
+  });
+  ASSERT_EQ(cudaMemcpyAsync(&value, d, sizeof value, cudaMemcpyDeviceToHost, s), cudaSuccess);
+  EXPECT_TRUE(written);
+  EXPECT_EQ(value, 2.0f) << "the copy ran before the work ahead of it on the stream";
+  aisys::simt::cuda::enqueue_stream_work(s, [&looks] { return ++looks >= 10; });
+  ASSERT_EQ(cudaStreamSynchronize(s), cudaSuccess);
+  EXPECT_EQ(looks, 10);
+  EXPECT_THROW(aisys::simt::cuda::enqueue_stream_work(reinterpret_cast<cudaStream_t>(&value), [] { return true; }),
+               std::invalid_argument);
+  (void)cudaGetLastError();
+  EXPECT_EQ(cudaFree(d), cudaSuccess);
+  EXPECT_EQ(cudaEventDestroy(before), cudaSuccess);
+  EXPECT_EQ(cudaEventDestroy(after), cudaSuccess);
+  EXPECT_EQ(cudaStreamDestroy(s), cudaSuccess);
 }
 
 TEST(SimtCublas, StridedBatchedGemmsAgainstADoubleLoop) {

@@ -75,11 +75,11 @@ inline LaunchSpec launch(dim3 grid, dim3 block, std::size_t shared_bytes = 0,
 inline cudaError_t get_last_error() { return static_cast<cudaError_t>(take_last_error()); }
 inline cudaError_t peek_at_last_error() { return static_cast<cudaError_t>(peek_last_error()); }
 inline cudaError_t get_device(int* device) {
-  *device = 0;
+  *device = current_device();
   return cudaSuccess;
 }
 inline cudaError_t device_get_attribute(int* value, cudaDeviceAttr attr, int device) {
-  if (device != 0) {
+  if (device < 0 || device >= device_count()) {
     set_last_error(static_cast<int>(cudaErrorInvalidDevice));
     return cudaErrorInvalidDevice;
   }

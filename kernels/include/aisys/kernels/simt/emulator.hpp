@@ -148,4 +148,12 @@ int take_last_error();
 int peek_last_error();
 void set_last_error(int cuda_error);
 
+// The emulated machine's GPUs: AISYS_SIMT_DEVICES of them (1 to 64; 1 when unset), all of the
+// same kind and all backed by this process's memory, so that several MPI ranks on one node can
+// each take a GPU of their own as they would on a multi-GPU machine. An unusable value throws
+// std::invalid_argument naming it. The current device (cudaSetDevice) is per host thread, 0 first.
+int device_count();
+int current_device();
+void set_current_device(int device);
+
 }  // namespace aisys::simt
