@@ -2,7 +2,8 @@
 // asked for alone as the benchmark asks, against the double-precision reference convolution on
 // random inputs (seed printed; AISYS_SEED=S reruns), outputs poisoned with NaN first so that every
 // element must be written; a pass that was not asked for is refused; the chosen algorithm uses
-// FMA math. Skipped without a GPU or without cuDNN.
+// FMA math. Skipped without a GPU or without cuDNN; on the CPU, under the emulated cuDNN
+// (kernels/src/simt/cudnn.cpp), as harness.simt.CudnnConv.*.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -48,6 +49,18 @@ Tensor poisoned_on_gpu(const aisys::kernels::Shape& shape) {
   return Tensor::full(shape, std::nan(""), aisys::kernels::DType::kFloat32, Device::cuda());
 }
 
+// Whether a pass's record names an algorithm that its candidates list under CUDNN_FMA_MATH.
+bool chosen_with_fma_math(const nlohmann::json& pass) {
+  const std::string algorithm = pass.value("algorithm", std::string());
+  if (algorithm.empty() || !pass.contains("candidates")) return false;
+  for (const auto& c : pass["candidates"]) {
+    if (c.value("algorithm", std::string()) == algorithm && c.value("math_type", std::string()) == "CUDNN_FMA_MATH") {
+      return true;
+    }
+  }
+  return false;
+}
+
 TEST(CudnnConv, EachPassAloneMatchesTheReference) {
   SKIP_WITHOUT_GPU_OR_CUDNN();
   std::uint64_t salt = 7000;
@@ -60,7 +73,7 @@ TEST(CudnnConv, EachPassAloneMatchesTheReference) {
       conv.forward(on_gpu(x), on_gpu(w), y);
       EXPECT_TRUE(t::close_tensor("cudnn forward " + s.to_string(), y.to(Device::cpu()),
                                   t::reference_conv2d_forward(s, x, w), t::conv2d_forward_tolerance(s)));
-      EXPECT_FALSE(conv.info()["passes"]["forward"].value("algorithm", std::string()).empty()) << conv.info().dump();
+      EXPECT_TRUE(chosen_with_fma_math(conv.info()["passes"]["forward"])) << conv.info().dump();
       EXPECT_FALSE(conv.info()["passes"].contains("backward_data")) << "a pass not asked for was searched";
     }
     {
@@ -69,6 +82,7 @@ TEST(CudnnConv, EachPassAloneMatchesTheReference) {
       conv.backward_data(on_gpu(dy), on_gpu(w), dx);
       EXPECT_TRUE(t::close_tensor("cudnn backward_data " + s.to_string(), dx.to(Device::cpu()),
                                   t::reference_conv2d_backward_data(s, dy, w), t::conv2d_backward_data_tolerance(s)));
+      EXPECT_TRUE(chosen_with_fma_math(conv.info()["passes"]["backward_data"])) << conv.info().dump();
     }
     {
       CudnnConv2d conv(s, nullptr, CudnnConv2d::kBackwardWeights);
@@ -77,6 +91,7 @@ TEST(CudnnConv, EachPassAloneMatchesTheReference) {
       EXPECT_TRUE(t::close_tensor("cudnn backward_weights " + s.to_string(), dw.to(Device::cpu()),
                                   t::reference_conv2d_backward_weights(s, x, dy),
                                   t::conv2d_backward_weights_tolerance(s)));
+      EXPECT_TRUE(chosen_with_fma_math(conv.info()["passes"]["backward_weights"])) << conv.info().dump();
     }
   }
 }

@@ -463,6 +463,14 @@ cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned int flags) {
   return cudaSuccess;
 }
 cudaError_t cudaStreamCreate(cudaStream_t* s) { return cudaStreamCreateWithFlags(s, cudaStreamDefault); }
+cudaError_t cudaStreamGetFlags(cudaStream_t s, unsigned int* flags) {
+  if (const cudaError_t e = check_stream(s, "cudaStreamGetFlags"); e != cudaSuccess) return e;
+  Runtime& r = runtime();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  const auto it = r.work.find(stream_key(s));
+  *flags = (it == r.work.end() || it->second.blocking) ? cudaStreamDefault : cudaStreamNonBlocking;
+  return cudaSuccess;
+}
 // A stream destroyed with work still on it drops that work (the emulated NCCL's is only left there
 // by an aborted communicator, which nothing waits for).
 cudaError_t cudaStreamDestroy(cudaStream_t s) {
