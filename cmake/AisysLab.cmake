@@ -21,6 +21,42 @@
 include_guard(GLOBAL)
 include(AisysMpi)
 
+# aisys_lab_apply_wrong_variant(<variant_dir> <work_dir> <out_var>): a known-wrong variant's files,
+# for a test that must see it fail: copies the files its change.patch changes from
+# AISYS_LAB_STUDENT_DIR (the reference) into <work_dir> (emptied first) and applies the patch there,
+# at configure time (CMake reconfigures when the patch or those files change). <out_var> gets the
+# changed paths, relative to <work_dir>. Needs git (AISYS_GIT, found by the caller); git treats the
+# patch as a plain patch, never as a change to a repository above <work_dir>.
+function(aisys_lab_apply_wrong_variant variant_dir work out_var)
+  get_filename_component(ceiling "${work}" DIRECTORY)
+  file(REMOVE_RECURSE "${work}")
+  file(MAKE_DIRECTORY "${work}")
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${variant_dir}/change.patch")
+  execute_process(COMMAND "${CMAKE_COMMAND}" -E env "GIT_CEILING_DIRECTORIES=${ceiling}"
+                          "${AISYS_GIT}" apply --numstat "${variant_dir}/change.patch"
+                  WORKING_DIRECTORY "${work}" RESULT_VARIABLE rc OUTPUT_VARIABLE numstat ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${variant_dir}/change.patch is not a readable patch: ${err}")
+  endif()
+  string(REGEX MATCHALL "[^\n\t]+\n" lines "${numstat}")
+  set(paths "")
+  foreach(line IN LISTS lines)
+    string(STRIP "${line}" path)
+    list(APPEND paths "${path}")
+    get_filename_component(dir "${work}/${path}" DIRECTORY)
+    file(MAKE_DIRECTORY "${dir}")
+    file(COPY_FILE "${AISYS_LAB_STUDENT_DIR}/${path}" "${work}/${path}")
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${AISYS_LAB_STUDENT_DIR}/${path}")
+  endforeach()
+  execute_process(COMMAND "${CMAKE_COMMAND}" -E env "GIT_CEILING_DIRECTORIES=${ceiling}"
+                          "${AISYS_GIT}" apply "${variant_dir}/change.patch"
+                  WORKING_DIRECTORY "${work}" RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${variant_dir}/change.patch no longer applies to the reference: ${err}")
+  endif()
+  set(${out_var} "${paths}" PARENT_SCOPE)
+endfunction()
+
 function(aisys_add_lab_impl lab_dir impl student_dir hidden_dir)
   get_filename_component(lab_name "${lab_dir}" NAME)
   if(NOT lab_name MATCHES "^([0-9][0-9])-([a-z0-9-]+)$")
