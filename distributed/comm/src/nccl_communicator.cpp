@@ -337,6 +337,7 @@ class NcclCommunicator final : public Communicator {
   // requests end failed (their wait() throws the reason), so the communicator stays usable.
   void flush() {
     if (pending_.empty()) return;
+    (void)wait_limit_s();  // an unusable AISYS_NCCL_WAIT_S is refused before anything is issued
     std::vector<Pending> batch;
     batch.swap(pending_);
     bool in_group = false;

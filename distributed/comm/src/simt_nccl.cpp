@@ -3,7 +3,7 @@
 // emulator's runtime (aisys::simt_cudart) instead of libcudart.
 //
 // A group (ncclGroupStart .. ncclGroupEnd, or one call outside a group) becomes one piece of stream
-// work per communicator and stream (aisys/kernels/simt/stream_work.hpp). The first time the runtime
+// work per communicator and stream (aisys/kernels/simt/runtime_support.hpp). The first time the runtime
 // progresses it, it starts: sends to itself are copied, other sends become MPI_Issend and receives
 // MPI_Irecv on the communicator's own duplicate of MPI_COMM_WORLD (one tag, so MPI's in-order
 // matching per source is NCCL's pairing by order per peer), an all-reduce MPI_Iallreduce; then each
@@ -27,7 +27,7 @@
 #include <utility>
 #include <vector>
 
-#include "aisys/kernels/simt/stream_work.hpp"
+#include "aisys/kernels/simt/runtime_support.hpp"
 
 #if AISYS_HAVE_MPI
 #include <mpi.h>
@@ -74,7 +74,25 @@ Fault& armed_fault() {
 
 class GroupWork;
 
-// A communicator's state, shared by its handle and the work it issued.
+#if AISYS_HAVE_MPI
+// Requests an abort could not end: sends (Open MPI may not cancel one) and all-reduces (a
+// collective cannot be cancelled). Tested, never freed, until they complete.
+std::vector<MPI_Request>& orphans() {
+  static std::vector<MPI_Request> o;
+  return o;
+}
+void test_orphans() {
+  std::erase_if(orphans(), [](MPI_Request& r) {
+    int done = 0;
+    return r == MPI_REQUEST_NULL || MPI_Test(&r, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS || done != 0;
+  });
+}
+#endif
+
+bool mpi_usable();
+
+// A communicator's state, shared by its handle and the work it issued; its MPI communicator is
+// freed with it, once no work refers to it.
 struct CommState {
   int rank = 0, nranks = 1, device = 0;
   bool aborted = false;
@@ -84,6 +102,15 @@ struct CommState {
   MPI_Comm mpi = MPI_COMM_NULL;
 #endif
   std::vector<std::weak_ptr<GroupWork>> works;
+
+  CommState() = default;
+  CommState(const CommState&) = delete;
+  CommState& operator=(const CommState&) = delete;
+  ~CommState() {
+#if AISYS_HAVE_MPI
+    if (mpi != MPI_COMM_NULL && mpi_usable()) MPI_Comm_free(&mpi);
+#endif
+  }
 
   void set_async_error(ncclResult_t e, const std::string& why) {
     if (async_error != ncclSuccess) return;
@@ -139,6 +166,9 @@ class GroupWork {
   ~GroupWork() { cancel(); }
 
   bool progress() {
+#if AISYS_HAVE_MPI
+    if (!orphans().empty() && mpi_usable()) test_orphans();
+#endif
     if (state_->aborted) {
       cancel();
       return true;  // an aborted communicator's kernels end
@@ -179,28 +209,38 @@ class GroupWork {
                                                       " bytes (the sizes of a send and its receive must agree)");
         stuck_ = true;
         requests_.clear();
+        request_ops_.clear();
         return false;
       }
     }
     requests_.clear();
+    request_ops_.clear();
     return true;
 #else
     return true;
 #endif
   }
 
-  // Ends what is in flight (ncclCommAbort, or the work dropped).
+  // Ends what is in flight (ncclCommAbort, or the work dropped): receives are cancelled; sends are
+  // asked to cancel and all-reduces left to finish, both kept among the orphans.
   void cancel() {
 #if AISYS_HAVE_MPI
     if (!mpi_usable()) {
       requests_.clear();
       return;
     }
-    for (MPI_Request& r : requests_) {
+    for (std::size_t i = 0; i < requests_.size(); ++i) {
+      MPI_Request& r = requests_[i];
       if (r == MPI_REQUEST_NULL) continue;
-      MPI_Cancel(&r);
-      MPI_Request_free(&r);
+      if (request_ops_[i]->kind != Op::kAllReduce) MPI_Cancel(&r);
+      if (request_ops_[i]->kind == Op::kRecv) {
+        MPI_Wait(&r, MPI_STATUS_IGNORE);  // a cancelled receive completes at once
+      } else {
+        orphans().push_back(r);
+      }
     }
+    test_orphans();
+    request_ops_.clear();
 #endif
     requests_.clear();
   }
@@ -303,15 +343,20 @@ thread_local ncclResult_t tl_group_error = ncclSuccess;
 ncclResult_t check_comm(ncclComm_t comm, const char* call) {
   if (comm == nullptr || !comm->state) return fail(ncclInvalidArgument, std::string(call) + ": a null communicator");
   if (comm->state->aborted) return fail(ncclInvalidUsage, std::string(call) + ": the communicator was aborted");
+  if (comm->state->async_error != ncclSuccess) {  // as NCCL refuses a communicator in error
+    return fail(comm->state->async_error, std::string(call) + ": " + comm->state->async_why);
+  }
   return ncclSuccess;
 }
 
 ncclResult_t check_buffer(const void* p, std::size_t bytes, const char* call, const char* which) {
   if (bytes == 0) return ncclSuccess;
-  cudaPointerAttributes a{};
-  if (p == nullptr || cudaPointerGetAttributes(&a, p) != cudaSuccess || a.type != cudaMemoryTypeDevice) {
+  if (p == nullptr || !aisys::simt::cuda::is_device_range(p, bytes)) {
+    cudaPointerAttributes a{};
+    const bool device = p != nullptr && cudaPointerGetAttributes(&a, p) == cudaSuccess && a.type == cudaMemoryTypeDevice;
     return fail(ncclInvalidArgument, std::string(call) + ": " + which + " " + ptr_str(p) +
-                                         " is not device memory (NCCL sends from and receives into GPU memory)");
+                                         (device ? " + " + std::to_string(bytes) + " bytes runs past the end of its device allocation"
+                                                 : std::string(" is not device memory (NCCL sends from and receives into GPU memory)")));
   }
   if (bytes > static_cast<std::size_t>(INT_MAX)) {
     return fail(ncclInvalidArgument, std::string(call) + ": " + std::to_string(bytes) +
@@ -493,11 +538,15 @@ ncclResult_t ncclCommInitRank(ncclComm_t* comm, int nranks, ncclUniqueId id, int
       return fail(ncclInvalidUsage, "ncclCommInitRank: rank " + std::to_string(rank) +
                                         ": the ranks were given different ncclUniqueIds (rank 0's must reach every rank)");
     }
-    for (int other = 0; other < nranks; ++other) {
-      if (other != rank && all[other].device == mine.device && std::strcmp(all[other].host, mine.host) == 0) {
-        return fail(ncclInvalidUsage, "ncclCommInitRank: duplicate GPU: rank " + std::to_string(rank) + " and rank " +
-                                          std::to_string(other) + " both use device " + std::to_string(mine.device) +
-                                          " of host " + mine.host + " (NCCL needs a GPU of its own for each rank)");
+    // Every pair, so that every rank comes to the same verdict (none goes on alone into the
+    // collective set-up below).
+    for (int a = 0; a < nranks; ++a) {
+      for (int b = a + 1; b < nranks; ++b) {
+        if (all[a].device == all[b].device && std::strcmp(all[a].host, all[b].host) == 0) {
+          return fail(ncclInvalidUsage, "ncclCommInitRank: duplicate GPU: rank " + std::to_string(a) + " and rank " +
+                                            std::to_string(b) + " both use device " + std::to_string(all[a].device) +
+                                            " of host " + all[a].host + " (NCCL needs a GPU of its own for each rank)");
+        }
       }
     }
     MPI_Comm_dup(MPI_COMM_WORLD, &state->mpi);
@@ -510,19 +559,16 @@ ncclResult_t ncclCommInitRank(ncclComm_t* comm, int nranks, ncclUniqueId id, int
   return ncclSuccess;
 }
 
-// Frees the handle; work it issued that is still on a stream goes on (nothing here waits for it).
+// Frees the handle; work it issued that is still on a stream goes on, and the communicator's state
+// (its MPI communicator) lives until that work is done.
 ncclResult_t ncclCommDestroy(ncclComm_t comm) {
   if (comm == nullptr) return ncclSuccess;
-#if AISYS_HAVE_MPI
-  if (comm->state->mpi != MPI_COMM_NULL && mpi_usable() && !comm->state->aborted) {
-    MPI_Comm_free(&comm->state->mpi);  // freed once its pending operations complete
-  }
-#endif
   delete comm;
   return ncclSuccess;
 }
 
-// Ends every operation of the communicator in flight (their stream work completes) and frees it.
+// Ends every operation of the communicator in flight (their stream work completes) and frees the
+// handle.
 ncclResult_t ncclCommAbort(ncclComm_t comm) {
   if (comm == nullptr) return ncclSuccess;
   CommState& s = *comm->state;
@@ -531,9 +577,6 @@ ncclResult_t ncclCommAbort(ncclComm_t comm) {
     if (const auto work = w.lock()) work->cancel();
   }
   s.works.clear();
-#if AISYS_HAVE_MPI
-  if (s.mpi != MPI_COMM_NULL && mpi_usable()) MPI_Comm_free(&s.mpi);
-#endif
   delete comm;
   return ncclSuccess;
 }
@@ -594,6 +637,7 @@ ncclResult_t ncclAllReduce(const void* sendbuff, void* recvbuff, size_t count, n
   const std::size_t bytes = count * type_size(datatype);
   if (const ncclResult_t r = check_buffer(sendbuff, bytes, "ncclAllReduce", "sendbuff"); r != ncclSuccess) return in_group(r);
   if (const ncclResult_t r = check_buffer(recvbuff, bytes, "ncclAllReduce", "recvbuff"); r != ncclSuccess) return in_group(r);
+  if (count == 0) return ncclSuccess;  // NCCL issues nothing for an empty collective
   Op o{Op::kAllReduce};
   o.send = sendbuff;
   o.recv = recvbuff;

@@ -13,7 +13,7 @@
 // call and the pointer: a copy or memset whose device side is not inside one live allocation, a
 // host side that is device memory, cudaFree of a pointer cudaMalloc did not return, a stream or
 // event that does not exist. Every call is synchronous, except the work an emulated library puts
-// on a stream (simt/stream_work.hpp: the emulated NCCL's), which streams, events and
+// on a stream (simt/runtime_support.hpp: the emulated NCCL's), which streams, events and
 // synchronizations wait for as they would for a GPU's; an event reads the host's steady clock when
 // it is seen complete.
 #include <cuda_runtime_api.h>
@@ -34,7 +34,7 @@
 #include <utility>
 
 #include "aisys/kernels/simt/cuda_emulation.hpp"
-#include "aisys/kernels/simt/stream_work.hpp"
+#include "aisys/kernels/simt/runtime_support.hpp"
 #if defined(AISYS_SIMT_ASAN)
 #include <sanitizer/asan_interface.h>
 #endif
@@ -44,17 +44,19 @@ namespace {
 constexpr std::size_t kEmulatedGlobalMemory = std::size_t{8} << 30;
 constexpr std::size_t kAllocationAlignment = 256;
 
-// A stream's unfinished work (simt/stream_work.hpp), first to last, and how many works were ever
-// enqueued on it and have finished: an event recorded after the n-th is complete once n finished.
+// A stream's unfinished work (simt/runtime_support.hpp), first to last, and how many works were
+// ever enqueued on it and have finished: an event recorded after the n-th is complete once n have.
+// Kept by the stream's id, which is never reused (a destroyed stream keeps its work running).
 struct StreamWork {
   std::deque<std::shared_ptr<std::function<bool()>>> queue;
   std::uint64_t enqueued = 0, finished = 0;
-  bool blocking = true;  // not cudaStreamNonBlocking: the legacy default stream waits for it
+  bool blocking = true;    // not cudaStreamNonBlocking: the legacy default stream waits for it
+  bool destroyed = false;  // its handle is gone; dropped once its work is done
 };
 struct RecordedEvent {
-  const void* stream = nullptr;
+  std::uint64_t stream = 0;
   std::uint64_t after = 0;  // complete once the stream has finished this many works
-  bool timed = false;       // `at` is when it was seen complete
+  bool timed = false;       // complete, at `at`
   std::chrono::steady_clock::time_point at;
 };
 
@@ -62,8 +64,10 @@ struct Runtime {
   std::mutex mutex;
   std::map<const char*, std::size_t> allocations;  // start -> bytes
   std::size_t allocated = 0;
-  std::set<const void*> streams, events;
-  std::map<const void*, StreamWork> work;  // by stream; the default stream is nullptr
+  std::set<const void*> events;
+  std::map<const void*, std::uint64_t> streams;  // live handle -> id; the default stream is id 0
+  std::uint64_t next_stream_id = 1;
+  std::map<std::uint64_t, StreamWork> work;
   std::map<const void*, RecordedEvent> recorded;
 };
 
@@ -116,10 +120,9 @@ cudaError_t check_host(const Runtime& r, const char* call, const char* side, con
   return cudaSuccess;
 }
 
-cudaError_t copy(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind kind,
-                 const char* call) {
-  Runtime& r = runtime();
-  const std::lock_guard<std::mutex> lock(r.mutex);
+// Checks a copy as the runtime would (caller holds the mutex).
+cudaError_t check_copy(const Runtime& r, void* dst, const void* src, std::size_t bytes, cudaMemcpyKind kind,
+                       const char* call) {
   if (kind == cudaMemcpyDefault) {
     const bool d = is_device(r, dst), s = is_device(r, src);
     kind = d ? (s ? cudaMemcpyDeviceToDevice : cudaMemcpyHostToDevice)
@@ -146,11 +149,10 @@ cudaError_t copy(void* dst, const void* src, std::size_t bytes, cudaMemcpyKind k
     default:
       return fail(cudaErrorInvalidMemcpyDirection, call, "an unknown copy direction");
   }
-  if (bytes != 0) std::memmove(dst, src, bytes);
   return cudaSuccess;
 }
 
-// A stream or event: a unique address, in `live` from its creation to its destruction.
+// An event: a unique address, in `live` from its creation to its destruction.
 template <class Handle>
 Handle new_handle(std::set<const void*>& live) {
   const auto h = reinterpret_cast<Handle>(new char);
@@ -174,66 +176,116 @@ cudaError_t check_stream(cudaStream_t s, const char* call) {
   return cudaSuccess;
 }
 
-// The default stream, whichever name it is given by.
-const void* stream_key(cudaStream_t s) {
-  return (s == cudaStreamLegacy || s == cudaStreamPerThread) ? nullptr : static_cast<const void*>(s);
+// The stream's id (0 for the default stream, whichever name it is given by). The stream exists
+// (check_stream). Caller holds the mutex.
+std::uint64_t stream_id(const Runtime& r, cudaStream_t s) {
+  if (s == nullptr || s == cudaStreamLegacy || s == cudaStreamPerThread) return 0;
+  const auto it = r.streams.find(s);
+  return it == r.streams.end() ? 0 : it->second;
+}
+std::uint64_t stream_id(cudaStream_t s) {
+  Runtime& r = runtime();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  return stream_id(r, s);
 }
 
-// Advances the stream's work as far as it goes without blocking; true when none is left. The work
-// runs without the runtime's lock held (it may call back into the runtime).
-bool progress(const void* key) {
+// Advances stream `id`'s work as far as it goes without blocking; true when none is left. The work
+// runs without the runtime's lock held (it may call back into the runtime). Events recorded after
+// a work that finishes are stamped then.
+bool progress(std::uint64_t id) {
   Runtime& r = runtime();
   for (;;) {
     std::shared_ptr<std::function<bool()>> first;
     {
       const std::lock_guard<std::mutex> lock(r.mutex);
-      const auto it = r.work.find(key);
+      const auto it = r.work.find(id);
       if (it == r.work.end() || it->second.queue.empty()) return true;
       first = it->second.queue.front();
     }
     if (!(*first)()) return false;
     const std::lock_guard<std::mutex> lock(r.mutex);
-    const auto it = r.work.find(key);
+    const auto it = r.work.find(id);
     if (it == r.work.end() || it->second.queue.empty() || it->second.queue.front() != first) continue;
-    it->second.queue.pop_front();
-    ++it->second.finished;
+    StreamWork& w = it->second;
+    w.queue.pop_front();
+    ++w.finished;
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& [event, rec] : r.recorded) {
+      if (rec.stream == id && !rec.timed && rec.after <= w.finished) {
+        rec.timed = true;
+        rec.at = now;
+      }
+    }
+    if (w.destroyed && w.queue.empty()) r.work.erase(it);
   }
 }
-void drain(const void* key) {
-  while (!progress(key)) std::this_thread::yield();
+// Advances every stream's work; true when none is left anywhere.
+bool progress_all() {
+  std::vector<std::uint64_t> ids;
+  {
+    Runtime& r = runtime();
+    const std::lock_guard<std::mutex> lock(r.mutex);
+    for (const auto& [id, w] : r.work) {
+      if (!w.queue.empty()) ids.push_back(id);
+    }
+  }
+  bool done = true;
+  for (const std::uint64_t id : ids) done = progress(id) && done;
+  return done;
+}
+// Waits for stream `id`'s work, progressing the others meanwhile (this stream's work may wait for
+// a peer that waits for work on another).
+void drain(std::uint64_t id) {
+  while (!progress(id)) {
+    progress_all();
+    std::this_thread::yield();
+  }
 }
 // What the legacy default stream waits for before a synchronous copy or memset: itself and every
 // blocking stream.
 void drain_for_legacy_stream() {
-  std::vector<const void*> keys;
+  std::vector<std::uint64_t> ids;
   {
     Runtime& r = runtime();
     const std::lock_guard<std::mutex> lock(r.mutex);
-    for (const auto& [key, w] : r.work) {
-      if (key == nullptr || w.blocking) keys.push_back(key);
+    for (const auto& [id, w] : r.work) {
+      if (id == 0 || w.blocking) ids.push_back(id);
     }
   }
-  for (const void* key : keys) drain(key);
+  for (const std::uint64_t id : ids) drain(id);
+}
+// Runs `op` now when stream `id` has no work pending, else queues it behind that work.
+void on_stream(std::uint64_t id, std::function<void()> op) {
+  if (progress(id)) {
+    op();
+    return;
+  }
+  Runtime& r = runtime();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  StreamWork& w = r.work[id];
+  w.queue.push_back(std::make_shared<std::function<bool()>>([op = std::move(op)] {
+    op();
+    return true;
+  }));
+  ++w.enqueued;
 }
 
 // Whether a recorded event is complete (progressing its stream); an event never recorded is.
 bool event_complete(cudaEvent_t e) {
   Runtime& r = runtime();
-  const void* stream = nullptr;
-  std::uint64_t after = 0;
+  std::uint64_t id = 0;
   {
     const std::lock_guard<std::mutex> lock(r.mutex);
     const auto it = r.recorded.find(e);
     if (it == r.recorded.end() || it->second.timed) return true;
-    stream = it->second.stream;
-    after = it->second.after;
+    id = it->second.stream;
   }
-  progress(stream);
+  progress(id);
   const std::lock_guard<std::mutex> lock(r.mutex);
   const auto it = r.recorded.find(e);
   if (it == r.recorded.end() || it->second.timed) return true;
-  const auto w = r.work.find(stream);
-  if (w != r.work.end() && w->second.finished < after) return false;
+  const auto w = r.work.find(id);
+  if (w != r.work.end() && w->second.finished < it->second.after) return false;
   it->second.timed = true;
   it->second.at = std::chrono::steady_clock::now();
   return true;
@@ -254,10 +306,21 @@ void enqueue_stream_work(cudaStream_t stream, std::function<bool()> work) {
     throw std::invalid_argument("the emulated runtime has no stream " + ptr_str(stream));
   }
   Runtime& r = runtime();
+  std::uint64_t id = 0;
+  {
+    const std::lock_guard<std::mutex> lock(r.mutex);
+    id = stream_id(r, stream);
+    StreamWork& w = r.work[id];
+    w.queue.push_back(std::make_shared<std::function<bool()>>(std::move(work)));
+    ++w.enqueued;
+  }
+  progress(id);  // started at once, as a GPU starts it when the stream reaches it
+}
+
+bool is_device_range(const void* p, std::size_t bytes) {
+  Runtime& r = runtime();
   const std::lock_guard<std::mutex> lock(r.mutex);
-  StreamWork& w = r.work[stream_key(stream)];
-  w.queue.push_back(std::make_shared<std::function<bool()>>(std::move(work)));
-  ++w.enqueued;
+  return bytes == 0 || allocation_of(r, p, bytes) != r.allocations.end();
 }
 
 }  // namespace aisys::simt::cuda
@@ -346,13 +409,7 @@ cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
   return cudaSuccess;
 }
 cudaError_t cudaDeviceSynchronize(void) {
-  std::vector<const void*> keys;
-  {
-    Runtime& r = runtime();
-    const std::lock_guard<std::mutex> lock(r.mutex);
-    for (const auto& entry : r.work) keys.push_back(entry.first);
-  }
-  for (const void* key : keys) drain(key);
+  while (!progress_all()) std::this_thread::yield();
   return cudaSuccess;
 }
 
@@ -400,43 +457,61 @@ cudaError_t cudaFree(void* p) {
 
 cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {
   drain_for_legacy_stream();
-  return copy(dst, src, bytes, kind, "cudaMemcpy");
-}
-cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind,
-                            cudaStream_t stream) {
-  const cudaError_t e = check_stream(stream, "cudaMemcpyAsync");
-  if (e != cudaSuccess) return e;
-  drain(stream_key(stream));
-  return copy(dst, src, bytes, kind, "cudaMemcpyAsync");
-}
-static cudaError_t memset_now(void* p, int value, size_t bytes) {
   Runtime& r = runtime();
   const std::lock_guard<std::mutex> lock(r.mutex);
-  const cudaError_t e = check_device_range(r, "cudaMemset", "destination", p, bytes);
-  if (e != cudaSuccess) return e;
-  if (bytes != 0) std::memset(p, value, bytes);
+  if (const cudaError_t e = check_copy(r, dst, src, bytes, kind, "cudaMemcpy"); e != cudaSuccess) return e;
+  if (bytes != 0) std::memmove(dst, src, bytes);
   return cudaSuccess;
+}
+// Checked at the call; done in stream order (at once, or behind the work the stream holds).
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind,
+                            cudaStream_t stream) {
+  if (const cudaError_t e = check_stream(stream, "cudaMemcpyAsync"); e != cudaSuccess) return e;
+  std::uint64_t id = 0;
+  {
+    Runtime& r = runtime();
+    const std::lock_guard<std::mutex> lock(r.mutex);
+    if (const cudaError_t e = check_copy(r, dst, src, bytes, kind, "cudaMemcpyAsync"); e != cudaSuccess) return e;
+    id = stream_id(r, stream);
+  }
+  if (bytes != 0) on_stream(id, [dst, src, bytes] { std::memmove(dst, src, bytes); });
+  return cudaSuccess;
+}
+static cudaError_t check_memset(void* p, size_t bytes, const char* call) {
+  Runtime& r = runtime();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  return check_device_range(r, call, "destination", p, bytes);
 }
 cudaError_t cudaMemset(void* p, int value, size_t bytes) {
   drain_for_legacy_stream();
-  return memset_now(p, value, bytes);
+  if (const cudaError_t e = check_memset(p, bytes, "cudaMemset"); e != cudaSuccess) return e;
+  if (bytes != 0) std::memset(p, value, bytes);
+  return cudaSuccess;
 }
 cudaError_t cudaMemsetAsync(void* p, int value, size_t bytes, cudaStream_t stream) {
-  const cudaError_t e = check_stream(stream, "cudaMemsetAsync");
-  if (e != cudaSuccess) return e;
-  drain(stream_key(stream));
-  return memset_now(p, value, bytes);
+  if (const cudaError_t e = check_stream(stream, "cudaMemsetAsync"); e != cudaSuccess) return e;
+  if (const cudaError_t e = check_memset(p, bytes, "cudaMemsetAsync"); e != cudaSuccess) return e;
+  if (bytes != 0) on_stream(stream_id(stream), [p, value, bytes] { std::memset(p, value, bytes); });
+  return cudaSuccess;
 }
-// Stream-ordered allocation: the block is made at once; freeing waits for the stream's work.
+// Stream-ordered allocation: the block is made at once; the free is checked at the call and done
+// in stream order.
 cudaError_t cudaMallocAsync(void** p, size_t bytes, cudaStream_t stream) {
   const cudaError_t e = check_stream(stream, "cudaMallocAsync");
   return e != cudaSuccess ? e : cudaMalloc(p, bytes);
 }
 cudaError_t cudaFreeAsync(void* p, cudaStream_t stream) {
-  const cudaError_t e = check_stream(stream, "cudaFreeAsync");
-  if (e != cudaSuccess) return e;
-  drain(stream_key(stream));
-  return cudaFree(p);
+  if (const cudaError_t e = check_stream(stream, "cudaFreeAsync"); e != cudaSuccess) return e;
+  if (p == nullptr) return cudaSuccess;
+  {
+    Runtime& r = runtime();
+    const std::lock_guard<std::mutex> lock(r.mutex);
+    if (r.allocations.count(static_cast<const char*>(p)) == 0) {
+      return fail(cudaErrorInvalidValue, "cudaFreeAsync", ptr_str(p) + " is not the start of a live device allocation");
+    }
+  }
+  on_stream(stream_id(stream), [p] { (void)cudaFree(p); });
+  return cudaSuccess;
 }
 
 cudaError_t cudaPointerGetAttributes(cudaPointerAttributes* a, const void* p) {
@@ -445,7 +520,7 @@ cudaError_t cudaPointerGetAttributes(cudaPointerAttributes* a, const void* p) {
   std::memset(a, 0, sizeof *a);
   if (is_device(r, p)) {
     a->type = cudaMemoryTypeDevice;
-    a->device = 0;
+    a->device = aisys::simt::current_device();
     a->devicePointer = const_cast<void*>(p);
   } else {
     a->type = cudaMemoryTypeUnregistered;
@@ -458,8 +533,10 @@ cudaError_t cudaPointerGetAttributes(cudaPointerAttributes* a, const void* p) {
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned int flags) {
   Runtime& r = runtime();
   const std::lock_guard<std::mutex> lock(r.mutex);
-  *s = new_handle<cudaStream_t>(r.streams);
-  r.work[*s].blocking = (flags & cudaStreamNonBlocking) == 0;
+  *s = reinterpret_cast<cudaStream_t>(new char);
+  const std::uint64_t id = r.next_stream_id++;
+  r.streams[*s] = id;
+  r.work[id].blocking = (flags & cudaStreamNonBlocking) == 0;
   return cudaSuccess;
 }
 cudaError_t cudaStreamCreate(cudaStream_t* s) { return cudaStreamCreateWithFlags(s, cudaStreamDefault); }
@@ -467,38 +544,37 @@ cudaError_t cudaStreamGetFlags(cudaStream_t s, unsigned int* flags) {
   if (const cudaError_t e = check_stream(s, "cudaStreamGetFlags"); e != cudaSuccess) return e;
   Runtime& r = runtime();
   const std::lock_guard<std::mutex> lock(r.mutex);
-  const auto it = r.work.find(stream_key(s));
+  const auto it = r.work.find(stream_id(r, s));
   *flags = (it == r.work.end() || it->second.blocking) ? cudaStreamDefault : cudaStreamNonBlocking;
   return cudaSuccess;
 }
-// A stream destroyed with work still on it drops that work (the emulated NCCL's is only left there
-// by an aborted communicator, which nothing waits for).
+// As CUDA does, a stream destroyed with work pending lets that work finish.
 cudaError_t cudaStreamDestroy(cudaStream_t s) {
   Runtime& r = runtime();
   const std::lock_guard<std::mutex> lock(r.mutex);
-  if (!destroy_handle(r.streams, s)) {
+  const auto it = r.streams.find(s);
+  if (s == nullptr || it == r.streams.end()) {
     return fail(cudaErrorInvalidResourceHandle, "cudaStreamDestroy", "stream " + ptr_str(s) + " does not exist");
   }
-  r.work.erase(s);
-  for (auto& [event, rec] : r.recorded) {
-    if (rec.stream == s && !rec.timed) {
-      rec.timed = true;
-      rec.at = std::chrono::steady_clock::now();
-    }
+  const std::uint64_t id = it->second;
+  r.streams.erase(it);
+  delete reinterpret_cast<char*>(s);
+  const auto w = r.work.find(id);
+  if (w != r.work.end()) {
+    if (w->second.queue.empty()) r.work.erase(w);
+    else w->second.destroyed = true;
   }
   return cudaSuccess;
 }
 cudaError_t cudaStreamSynchronize(cudaStream_t s) {
-  const cudaError_t e = check_stream(s, "cudaStreamSynchronize");
-  if (e != cudaSuccess) return e;
-  drain(stream_key(s));
+  if (const cudaError_t e = check_stream(s, "cudaStreamSynchronize"); e != cudaSuccess) return e;
+  drain(stream_id(s));
   return cudaSuccess;
 }
 cudaError_t cudaStreamQuery(cudaStream_t s) {
-  const cudaError_t e = check_stream(s, "cudaStreamQuery");
-  if (e != cudaSuccess) return e;
-  if (progress(stream_key(s))) return cudaSuccess;
-  aisys::simt::set_last_error(static_cast<int>(cudaErrorNotReady));  // as the runtime leaves it
+  if (const cudaError_t e = check_stream(s, "cudaStreamQuery"); e != cudaSuccess) return e;
+  if (progress(stream_id(s))) return cudaSuccess;
+  aisys::simt::set_last_error(static_cast<int>(cudaErrorNotReady));  // as a runtime may leave it
   return cudaErrorNotReady;
 }
 
@@ -525,7 +601,7 @@ cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s) {
   const std::lock_guard<std::mutex> lock(r.mutex);
   if (const cudaError_t ee = check_event(r, e, "cudaEventRecord"); ee != cudaSuccess) return ee;
   RecordedEvent rec;
-  rec.stream = stream_key(s);
+  rec.stream = stream_id(r, s);
   const auto w = r.work.find(rec.stream);
   rec.after = w == r.work.end() ? 0 : w->second.enqueued;
   if (w == r.work.end() || w->second.finished >= rec.after) {
@@ -551,7 +627,10 @@ cudaError_t cudaEventSynchronize(cudaEvent_t e) {
     const std::lock_guard<std::mutex> lock(r.mutex);
     if (const cudaError_t ee = check_event(r, e, "cudaEventSynchronize"); ee != cudaSuccess) return ee;
   }
-  while (!event_complete(e)) std::this_thread::yield();
+  while (!event_complete(e)) {
+    progress_all();
+    std::this_thread::yield();
+  }
   return cudaSuccess;
 }
 cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end) {

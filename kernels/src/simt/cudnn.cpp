@@ -29,6 +29,8 @@
 #include <utility>
 #include <vector>
 
+#include "aisys/kernels/simt/runtime_support.hpp"
+
 struct cudnnContext {
   cudaStream_t stream = nullptr;
 };
@@ -108,17 +110,25 @@ cudnnStatus_t geometry(const cudnnConvolutionStruct* conv, const cudnnTensorStru
   return CUDNN_STATUS_SUCCESS;
 }
 
-bool is_device(const void* p) {
-  cudaPointerAttributes a{};
-  return p != nullptr && cudaPointerGetAttributes(&a, p) == cudaSuccess && a.type == cudaMemoryTypeDevice;
+// A pass's buffer: its name, where it is and which of the three tensors' sizes it has.
+enum class Extent { kX, kW, kY };
+struct Buffer {
+  const char* name;
+  const void* p;
+  Extent extent;
+};
+std::size_t floats_of(const Geometry& g, Extent e) {
+  return e == Extent::kX ? g.x_size() : e == Extent::kW ? g.w_size() : g.y_size();
 }
-
-cudnnStatus_t check_pointers(const char* call, std::initializer_list<std::pair<const char*, const void*>> pointers) {
-  for (const auto& [name, p] : pointers) {
-    if (!is_device(p)) {
+// Each buffer must lie inside one device allocation.
+cudnnStatus_t check_buffers(const char* call, const Geometry& g, std::initializer_list<Buffer> buffers) {
+  for (const Buffer& b : buffers) {
+    const std::size_t floats = floats_of(g, b.extent);
+    if (b.p == nullptr || !aisys::simt::cuda::is_device_range(b.p, floats * sizeof(float))) {
       char buf[32];
-      std::snprintf(buf, sizeof buf, "%p", p);
-      return fail(CUDNN_STATUS_BAD_PARAM, std::string(call) + ": " + name + " " + buf + " is not device memory");
+      std::snprintf(buf, sizeof buf, "%p", b.p);
+      return fail(CUDNN_STATUS_BAD_PARAM, std::string(call) + ": " + b.name + " " + buf + " (" + std::to_string(floats) +
+                                              " floats) is not inside one device allocation");
     }
   }
   return CUDNN_STATUS_SUCCESS;
@@ -209,7 +219,10 @@ cudnnStatus_t check_algorithm(const Listing<Algo>& l, Algo algo, const Geometry&
                                             " bytes for an algorithm that needs " + std::to_string(need));
   }
   if (need > 0) {
-    if (const cudnnStatus_t s = check_pointers(call, {{"the workspace", workspace}}); s != CUDNN_STATUS_SUCCESS) return s;
+    if (workspace == nullptr || !aisys::simt::cuda::is_device_range(workspace, need)) {
+      return fail(CUDNN_STATUS_BAD_PARAM, std::string(call) + ": the workspace does not hold the " + std::to_string(need) +
+                                              " bytes of device memory the algorithm needs");
+    }
     std::memset(const_cast<void*>(workspace), 0xff, need);  // used, as the algorithm uses it
   }
   return CUDNN_STATUS_SUCCESS;
@@ -277,22 +290,22 @@ struct Pass {
 
 // Checks a pass as cuDNN does, then accumulates term(g, acc, n, k, c, p, q, r, s, xi, xj) over the
 // convolution into a double array of size(g) elements and blends it into `out`.
-template <class Algo, class Size, class Term>
-cudnnStatus_t run(const Pass& pass, const Listing<Algo>& listing, Algo algo,
-                  std::initializer_list<std::pair<const char*, const void*>> pointers, void* out, Size size, Term term) {
+// `a`, `b`: the pass's inputs; `out` its output.
+template <class Algo, class Term>
+cudnnStatus_t run(const Pass& pass, const Listing<Algo>& listing, Algo algo, Buffer a, Buffer b, Buffer out, Term term) {
   Geometry g{};
   if (const cudnnStatus_t s = check_handle(pass.handle, pass.call); s != CUDNN_STATUS_SUCCESS) return s;
   if (const cudnnStatus_t s = geometry(pass.conv, pass.x, pass.w, pass.y, pass.call, &g); s != CUDNN_STATUS_SUCCESS) return s;
-  if (const cudnnStatus_t s = check_pointers(pass.call, pointers); s != CUDNN_STATUS_SUCCESS) return s;
+  if (const cudnnStatus_t s = check_buffers(pass.call, g, {a, b, out}); s != CUDNN_STATUS_SUCCESS) return s;
   if (const cudnnStatus_t s = check_algorithm(listing, algo, g, pass.workspace, pass.workspace_bytes, pass.call);
       s != CUDNN_STATUS_SUCCESS) {
     return s;
   }
-  std::vector<double> acc(size(g), 0.0);
+  std::vector<double> acc(floats_of(g, out.extent), 0.0);
   for_each_term(g, [&](int n, int k, int c, int p, int q, int r, int s, int xi, int xj) {
     term(g, acc, n, k, c, p, q, r, s, xi, xj);
   });
-  blend(static_cast<float*>(out), acc, pass.alpha, pass.beta);
+  blend(static_cast<float*>(const_cast<void*>(out.p)), acc, pass.alpha, pass.beta);
   return CUDNN_STATUS_SUCCESS;
 }
 
@@ -342,11 +355,11 @@ cudnnStatus_t cudnnCreate(cudnnHandle_t* h) { return create(h, "cudnnCreate"); }
 cudnnStatus_t cudnnDestroy(cudnnHandle_t h) { return destroy(h); }
 cudnnStatus_t cudnnSetStream(cudnnHandle_t h, cudaStream_t stream) {
   if (h == nullptr) return fail(CUDNN_STATUS_BAD_PARAM_NULL_POINTER, "cudnnSetStream: a null handle");
-  if (cudaStreamQuery(stream) == cudaErrorInvalidResourceHandle) {
-    (void)cudaGetLastError();
+  unsigned flags = 0;
+  if (cudaStreamGetFlags(stream, &flags) != cudaSuccess) {
+    (void)cudaGetLastError();  // the error this call caused
     return fail(CUDNN_STATUS_BAD_PARAM, "cudnnSetStream: a stream that does not exist");
   }
-  (void)cudaGetLastError();  // a stream still busy is not an error
   h->stream = stream;
   return CUDNN_STATUS_SUCCESS;
 }
@@ -480,7 +493,7 @@ cudnnStatus_t cudnnConvolutionForward(cudnnHandle_t h, const void* alpha, const 
                                       void* workspace, size_t workspace_bytes, const void* beta,
                                       const cudnnTensorDescriptor_t yd, void* y) {
   const Pass pass{"cudnnConvolutionForward", h, conv, xd, wd, yd, workspace, workspace_bytes, alpha, beta};
-  return run(pass, kForward, algo, {{"x", x}, {"w", w}, {"y", y}}, y, [](const Geometry& g) { return g.y_size(); },
+  return run(pass, kForward, algo, {"x", x, Extent::kX}, {"w", w, Extent::kW}, {"y", y, Extent::kY},
              [&](const Geometry& g, std::vector<double>& acc, int n, int k, int c, int p, int q, int r, int s, int xi, int xj) {
                acc[g.y_at(n, k, p, q)] += operand(static_cast<const float*>(x)[g.x_at(n, c, xi, xj)], conv) *
                                           operand(static_cast<const float*>(w)[g.w_at(k, c, r, s)], conv);
@@ -493,7 +506,7 @@ cudnnStatus_t cudnnConvolutionBackwardData(cudnnHandle_t h, const void* alpha, c
                                            void* workspace, size_t workspace_bytes, const void* beta,
                                            const cudnnTensorDescriptor_t dxd, void* dx) {
   const Pass pass{"cudnnConvolutionBackwardData", h, conv, dxd, wd, dyd, workspace, workspace_bytes, alpha, beta};
-  return run(pass, kBackwardData, algo, {{"w", w}, {"dy", dy}, {"dx", dx}}, dx, [](const Geometry& g) { return g.x_size(); },
+  return run(pass, kBackwardData, algo, {"w", w, Extent::kW}, {"dy", dy, Extent::kY}, {"dx", dx, Extent::kX},
              [&](const Geometry& g, std::vector<double>& acc, int n, int k, int c, int p, int q, int r, int s, int xi, int xj) {
                acc[g.x_at(n, c, xi, xj)] += operand(static_cast<const float*>(dy)[g.y_at(n, k, p, q)], conv) *
                                             operand(static_cast<const float*>(w)[g.w_at(k, c, r, s)], conv);
@@ -507,7 +520,7 @@ cudnnStatus_t cudnnConvolutionBackwardFilter(cudnnHandle_t h, const void* alpha,
                                              size_t workspace_bytes, const void* beta,
                                              const cudnnFilterDescriptor_t dwd, void* dw) {
   const Pass pass{"cudnnConvolutionBackwardFilter", h, conv, xd, dwd, dyd, workspace, workspace_bytes, alpha, beta};
-  return run(pass, kBackwardFilter, algo, {{"x", x}, {"dy", dy}, {"dw", dw}}, dw, [](const Geometry& g) { return g.w_size(); },
+  return run(pass, kBackwardFilter, algo, {"x", x, Extent::kX}, {"dy", dy, Extent::kY}, {"dw", dw, Extent::kW},
              [&](const Geometry& g, std::vector<double>& acc, int n, int k, int c, int p, int q, int r, int s, int xi, int xj) {
                acc[g.w_at(k, c, r, s)] += operand(static_cast<const float*>(dy)[g.y_at(n, k, p, q)], conv) *
                                           operand(static_cast<const float*>(x)[g.x_at(n, c, xi, xj)], conv);

@@ -18,7 +18,7 @@
 
 #include "aisys/kernels/cuda/cublas_library.hpp"
 #include "aisys/kernels/device.hpp"
-#include "aisys/kernels/simt/stream_work.hpp"
+#include "aisys/kernels/simt/runtime_support.hpp"
 
 namespace {
 
@@ -106,8 +106,9 @@ TEST(SimtRuntime, TheEmulatedDeviceIsEnumerated) {
   EXPECT_EQ(device, 0);
 }
 
-// Work that finishes on its third look: the stream, an event recorded after it and an async copy
-// behind it wait; an event recorded before it does not; a synchronize waits it out.
+// Work that finishes on its fourth look (the first when it is enqueued): the stream, an event
+// recorded after it and an async copy behind it wait; an event recorded before it does not; a
+// synchronize waits it out; a stream destroyed with work pending lets it finish.
 TEST(SimtRuntime, StreamWorkKeepsItsStreamAndLaterEventsPending) {
   cudaStream_t s = nullptr;
   ASSERT_EQ(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking), cudaSuccess);
@@ -116,7 +117,8 @@ TEST(SimtRuntime, StreamWorkKeepsItsStreamAndLaterEventsPending) {
   ASSERT_EQ(cudaEventCreate(&after), cudaSuccess);
   ASSERT_EQ(cudaEventRecord(before, s), cudaSuccess);
   int looks = 0;
-  aisys::simt::cuda::enqueue_stream_work(s, [&looks] { return ++looks >= 3; });
+  aisys::simt::cuda::enqueue_stream_work(s, [&looks] { return ++looks >= 4; });
+  EXPECT_EQ(looks, 1) << "work starts when it is enqueued";
   ASSERT_EQ(cudaEventRecord(after, s), cudaSuccess);
   EXPECT_EQ(cudaEventQuery(before), cudaSuccess);
   EXPECT_EQ(cudaStreamQuery(s), cudaErrorNotReady);
@@ -124,40 +126,41 @@ TEST(SimtRuntime, StreamWorkKeepsItsStreamAndLaterEventsPending) {
   float ms = 0.0f;
   EXPECT_EQ(cudaEventElapsedTime(&ms, before, after), cudaErrorNotReady) << "the end event is not complete";
   (void)cudaGetLastError();
-  EXPECT_EQ(looks, 1);
+  EXPECT_EQ(looks, 2);
   EXPECT_EQ(cudaEventQuery(after), cudaErrorNotReady);
   (void)cudaGetLastError();
-  EXPECT_EQ(looks, 2);
-  EXPECT_EQ(cudaEventQuery(after), cudaSuccess);
   EXPECT_EQ(looks, 3);
   EXPECT_EQ(cudaStreamQuery(s), cudaSuccess);
-  EXPECT_EQ(cudaEventElapsedTime(&ms, before, after), cudaSuccess);
+  EXPECT_EQ(looks, 4);
+  EXPECT_EQ(cudaEventElapsedTime(&ms, before, after), cudaSuccess) << "the event was stamped when the work finished";
   EXPECT_GE(ms, 0.0f);
 
-  // An async copy waits for the stream's work before it copies; a synchronize waits it out.
+  // An async copy behind pending work is queued, done when the work is; a synchronize waits.
   float* d = nullptr;
   ASSERT_EQ(cudaMalloc(reinterpret_cast<void**>(&d), sizeof(float)), cudaSuccess);
+  const float two = 2.0f;
+  ASSERT_EQ(cudaMemcpy(d, &two, sizeof two, cudaMemcpyHostToDevice), cudaSuccess);
   float value = 0.0f;
-  bool written = false;
-  aisys::simt::cuda::enqueue_stream_work(s, [&] {
-    if (looks++ < 6) return false;
-    const float two = 2.0f;
-    written = cudaMemcpy(d, &two, sizeof two, cudaMemcpyHostToDevice) == cudaSuccess;
-    return true;
-  });
+  aisys::simt::cuda::enqueue_stream_work(s, [&looks] { return ++looks >= 8; });
   ASSERT_EQ(cudaMemcpyAsync(&value, d, sizeof value, cudaMemcpyDeviceToHost, s), cudaSuccess);
-  EXPECT_TRUE(written);
-  EXPECT_EQ(value, 2.0f) << "the copy ran before the work ahead of it on the stream";
-  aisys::simt::cuda::enqueue_stream_work(s, [&looks] { return ++looks >= 10; });
+  EXPECT_EQ(value, 0.0f) << "the copy ran before the work ahead of it on the stream";
   ASSERT_EQ(cudaStreamSynchronize(s), cudaSuccess);
-  EXPECT_EQ(looks, 10);
+  EXPECT_EQ(looks, 8);
+  EXPECT_EQ(value, 2.0f);
   EXPECT_THROW(aisys::simt::cuda::enqueue_stream_work(reinterpret_cast<cudaStream_t>(&value), [] { return true; }),
                std::invalid_argument);
   (void)cudaGetLastError();
-  EXPECT_EQ(cudaFree(d), cudaSuccess);
+
+  // A free behind pending work waits for it; so does the work of a destroyed stream.
+  aisys::simt::cuda::enqueue_stream_work(s, [&looks] { return ++looks >= 12; });
+  ASSERT_EQ(cudaFreeAsync(d, s), cudaSuccess);
+  EXPECT_TRUE(aisys::simt::cuda::is_device_range(d, sizeof(float))) << "freed before the work ahead of it";
+  EXPECT_EQ(cudaStreamDestroy(s), cudaSuccess);
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  EXPECT_EQ(looks, 12);
+  EXPECT_FALSE(aisys::simt::cuda::is_device_range(d, sizeof(float)));
   EXPECT_EQ(cudaEventDestroy(before), cudaSuccess);
   EXPECT_EQ(cudaEventDestroy(after), cudaSuccess);
-  EXPECT_EQ(cudaStreamDestroy(s), cudaSuccess);
 }
 
 TEST(SimtCublas, StridedBatchedGemmsAgainstADoubleLoop) {

@@ -10,17 +10,20 @@
 //     size, rank its rank), reach each other over MPI, and each needs a GPU of its own: two ranks
 //     on one host's same device are refused at init (ncclInvalidUsage), as NCCL refuses them.
 //     AISYS_SIMT_DEVICES gives the emulated machine more than one GPU;
-//   - buffers must be device memory of the emulated runtime (ncclInvalidArgument otherwise);
+//   - a buffer must lie inside one device allocation of the emulated runtime (ncclInvalidArgument
+//     otherwise);
 //   - point-to-point calls are paired by their order per peer, not by tag; a group's calls run
 //     together; a send completes only once its receive has been posted (rendezvous, which NCCL
 //     does not promise to be looser than); a send to itself needs its receive in the same group
 //     (ncclInvalidUsage at ncclGroupEnd);
 //   - the work runs on the stream given, later, as a GPU's: the runtime's queries, events and
 //     synchronizations see it pending until the peers have done their part
-//     (aisys/kernels/simt/stream_work.hpp);
+//     (aisys/kernels/simt/runtime_support.hpp);
 //   - a receive matched by a send of another size is an asynchronous error (ncclInvalidUsage from
-//     ncclCommGetAsyncError, naming both sizes) and the work never completes, as NCCL's kernels
-//     would wait or corrupt; ncclCommAbort ends it.
+//     ncclCommGetAsyncError, naming the receive and the send's size where MPI tells it) and the work
+//     never completes, as NCCL's kernels would wait or corrupt; ncclCommAbort ends it, and until
+//     then every call on the communicator returns the error;
+//   - an all-reduce of no elements issues nothing, as NCCL's does not.
 // What it is not: a model of NCCL's speed, its algorithms or its memory model. A rank that dies
 // ends the whole MPI job (Open MPI's doing), where NCCL would report ncclRemoteError to its peers;
 // inject_fault() below stands in for that in tests.
