@@ -2,7 +2,7 @@
 // which can cause on demand what a GPU cluster causes by accident: an asynchronous error (a peer's
 // failure) aborts the communicator, fails every request in flight with the reason, and every later
 // call repeats it; a wait that sees neither progress nor an error ends after AISYS_NCCL_WAIT_S
-// seconds, naming what it waited for; a host buffer is refused naming it; a lone receive from
+// seconds, naming what it waited for (a barrier's too); a host buffer is refused naming it; a lone receive from
 // itself is a group NCCL refuses. Each makes a fresh communicator (an aborted one stays aborted).
 #include <gtest/gtest.h>
 
@@ -81,6 +81,15 @@ TEST_F(NcclFaultTest, AWaitWithNoProgressEndsAfterTheWaitLimit) {
   EXPECT_GE(waited, 1.0);
   EXPECT_LT(waited, 30.0) << "the wait limit of 1 s did not end the wait";
   EXPECT_EQ(library_error([&] { comm_->barrier(); }), why) << "an aborted communicator keeps saying why";
+}
+
+// The barrier's all-reduce never completes: the free queued behind it must not block the wait.
+TEST_F(NcclFaultTest, ABarrierWithNoProgressEndsAfterTheWaitLimit) {
+  ASSERT_EQ(setenv("AISYS_NCCL_WAIT_S", "1", 1), 0);
+  simt::nccl::inject_fault(simt::nccl::Fault::kHang);
+  const std::string why = library_error([&] { comm_->barrier(); });
+  unsetenv("AISYS_NCCL_WAIT_S");
+  EXPECT_NE(why.find("rank 0: no progress in 1 s waiting for barrier"), std::string::npos) << why;
 }
 
 TEST_F(NcclFaultTest, AnUnusableWaitLimitIsRefusedNamingIt) {
