@@ -127,6 +127,8 @@ Storage::Storage(std::size_t bytes, Device device, bool zeroed) : bytes_(bytes),
     if (data_ != nullptr) (void)cudaFree(data_);  // a block obtained, then the memset failed
     data_ = nullptr;
     if (e == cudaErrorMemoryAllocation) {
+      // Not a sticky error: cleared, so the caller's next CUDA check is not blamed for it.
+      (void)cudaGetLastError();
       throw LibraryError("tensor: cannot allocate " + std::to_string(bytes) + " bytes on " + to_string(device) + ": " +
                          cudaGetErrorString(e));
     }

@@ -4,9 +4,9 @@
 // with its kernels under the SIMT emulator (aisys/kernels/simt/emulator.hpp).
 //
 // aisys::simt::device_count() devices (AISYS_SIMT_DEVICES, default 1), each "SIMT emulator (CPU)",
-// compute capability options().compute_capability, kEmulatedGlobalMemory bytes of global memory
-// (shared by all of them) (cudaMalloc past it fails with
-// cudaErrorMemoryAllocation, as a full GPU does). "Device" memory is host memory, 256-byte
+// compute capability options().compute_capability, options().global_memory_bytes of global memory
+// (8 GiB, shared by all of them; cudaMalloc past it fails with cudaErrorMemoryAllocation, as a full
+// GPU does, and cudaMemGetInfo reports what is left of it). "Device" memory is host memory, 256-byte
 // aligned, filled with 0xff bytes when allocated (a kernel that reads memory nobody wrote reads
 // NaN); under AddressSanitizer the bytes past the requested size are poisoned (a kernel touching
 // them is stopped there). Checked as a GPU would fault or the runtime would refuse, with a line on stderr naming the
@@ -41,7 +41,6 @@
 
 namespace {
 
-constexpr std::size_t kEmulatedGlobalMemory = std::size_t{8} << 30;
 constexpr std::size_t kAllocationAlignment = 256;
 
 // A stream's unfinished work (simt/runtime_support.hpp), first to last, and how many works were
@@ -395,7 +394,7 @@ cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
   std::snprintf(prop->name, sizeof prop->name, "SIMT emulator (CPU)");
   prop->major = aisys::simt::options().compute_capability / 10;
   prop->minor = aisys::simt::options().compute_capability % 10;
-  prop->totalGlobalMem = kEmulatedGlobalMemory;
+  prop->totalGlobalMem = aisys::simt::options().global_memory_bytes;
   prop->sharedMemPerBlock = 48 * 1024;
   prop->warpSize = 32;
   prop->maxThreadsPerBlock = static_cast<int>(aisys::simt::kMaxThreadsPerBlock);
@@ -417,10 +416,11 @@ cudaError_t cudaMalloc(void** p, size_t bytes) {
   Runtime& r = runtime();
   const std::lock_guard<std::mutex> lock(r.mutex);
   *p = nullptr;
-  if (bytes > kEmulatedGlobalMemory - r.allocated) {
+  const std::size_t total = aisys::simt::options().global_memory_bytes;
+  if (r.allocated > total || bytes > total - r.allocated) {
     return fail(cudaErrorMemoryAllocation, "cudaMalloc",
                 std::to_string(bytes) + " bytes with " + std::to_string(r.allocated) + " of " +
-                    std::to_string(kEmulatedGlobalMemory) + " in use");
+                    std::to_string(total) + " in use");
   }
   const std::size_t rounded = (bytes + kAllocationAlignment - 1) / kAllocationAlignment * kAllocationAlignment;
   void* block = std::aligned_alloc(kAllocationAlignment, rounded == 0 ? kAllocationAlignment : rounded);
@@ -434,6 +434,17 @@ cudaError_t cudaMalloc(void** p, size_t bytes) {
   r.allocations[static_cast<const char*>(block)] = bytes;
   r.allocated += bytes;
   *p = block;
+  return cudaSuccess;
+}
+
+cudaError_t cudaMemGetInfo(size_t* free_bytes, size_t* total_bytes) {
+  if (free_bytes == nullptr || total_bytes == nullptr) {
+    return fail(cudaErrorInvalidValue, "cudaMemGetInfo", "a null output pointer");
+  }
+  Runtime& r = runtime();
+  const std::lock_guard<std::mutex> lock(r.mutex);
+  *total_bytes = aisys::simt::options().global_memory_bytes;
+  *free_bytes = r.allocated >= *total_bytes ? 0 : *total_bytes - r.allocated;
   return cudaSuccess;
 }
 

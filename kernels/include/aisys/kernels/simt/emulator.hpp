@@ -64,6 +64,9 @@ struct Options {
   int compute_capability = 90;
   // Each emulated thread's stack (a guard page below it turns an overflow into a crash).
   std::size_t stack_bytes = 256 * 1024;
+  // The emulated devices' global memory, shared by all of them: cudaMalloc past it fails with
+  // cudaErrorMemoryAllocation, as a full GPU does (tests make it small to reach that path).
+  std::size_t global_memory_bytes = std::size_t{8} << 30;
 };
 
 // The process's options; change them through ScopedOptions in tests.
