@@ -2,7 +2,9 @@
 //
 // The build passes the library it found as AISYS_CUBLAS_PATH and its soname as AISYS_CUBLAS_SONAME
 // (kernels/CMakeLists.txt). The handle is never closed: cuBLAS handles and the CUDA runtime's
-// registrations outlive any scope this file could close it in.
+// registrations outlive any scope this file could close it in. Built for the SIMT emulator
+// (AISYS_CUBLAS_EMULATED), it opens the emulated cuBLAS and hands it the emulated runtime's range
+// check, so that every GEMM operand is checked against the program's device allocations.
 #include "aisys/kernels/cuda/cublas_library.hpp"
 
 #include <dlfcn.h>
@@ -12,6 +14,9 @@
 #include <vector>
 
 #include "aisys/kernels/error.hpp"
+#if AISYS_CUBLAS_EMULATED
+#include "aisys/kernels/simt/runtime_support.hpp"
+#endif
 
 #ifndef AISYS_CUBLAS_PATH
 #error "AISYS_CUBLAS_PATH (the cuBLAS library the build found) must be defined by kernels/CMakeLists.txt"
@@ -62,6 +67,11 @@ CublasLibrary open_cublas_library(const std::vector<std::string>& candidates) {
       resolve(handle, candidate, "cublasDgemmStridedBatched", library.dgemm_strided_batched);
       resolve(handle, candidate, "cublasGetStatusName", library.status_name);
       resolve(handle, candidate, "cublasGetStatusString", library.status_string);
+#if AISYS_CUBLAS_EMULATED
+      void (*use_device_ranges)(bool (*)(const void*, std::size_t)) = nullptr;
+      resolve(handle, candidate, "aisys_simt_cublas_use_device_ranges", use_device_ranges);
+      use_device_ranges(&aisys::simt::cuda::is_device_range);
+#endif
     } catch (const LibraryError& e) {
       // Not the cuBLAS wanted (another library, an older cuBLAS): close it, try the next one.
       dlclose(handle);

@@ -5,7 +5,8 @@
 // events are checked; work an emulated library leaves on a stream keeps the stream, the events
 // recorded after it and the copies ordered after it waiting until it is done; the device is
 // enumerated, and a device past the emulated ones is refused; the emulated cuBLAS computes column-major GEMMs
-// with transposes and strides against a double-precision loop on random inputs (seed printed).
+// with transposes and strides against a double-precision loop on random inputs (seed printed), and
+// refuses an operand that is not inside one device allocation over its whole extent.
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
@@ -186,9 +187,18 @@ TEST(SimtCublas, StridedBatchedGemmsAgainstADoubleLoop) {
       for (auto& v : C) v = u(rng);
       const std::vector<float> C0 = C;
       const float alpha = 0.5f, beta = -2.0f;
-      ASSERT_EQ(blas.sgemm_strided_batched(h, ta, tb, m, n, k, &alpha, A.data(), lda, sa, B.data(), ldb, sb, &beta,
-                                           C.data(), ldc, sc, batches),
+      float *dA = nullptr, *dB = nullptr, *dC = nullptr;
+      ASSERT_EQ(cudaMalloc(&dA, A.size() * sizeof(float)), cudaSuccess);
+      ASSERT_EQ(cudaMalloc(&dB, B.size() * sizeof(float)), cudaSuccess);
+      ASSERT_EQ(cudaMalloc(&dC, C.size() * sizeof(float)), cudaSuccess);
+      ASSERT_EQ(cudaMemcpy(dA, A.data(), A.size() * sizeof(float), cudaMemcpyHostToDevice), cudaSuccess);
+      ASSERT_EQ(cudaMemcpy(dB, B.data(), B.size() * sizeof(float), cudaMemcpyHostToDevice), cudaSuccess);
+      ASSERT_EQ(cudaMemcpy(dC, C.data(), C.size() * sizeof(float), cudaMemcpyHostToDevice), cudaSuccess);
+      ASSERT_EQ(blas.sgemm_strided_batched(h, ta, tb, m, n, k, &alpha, dA, lda, sa, dB, ldb, sb, &beta, dC, ldc, sc,
+                                           batches),
                 CUBLAS_STATUS_SUCCESS);
+      ASSERT_EQ(cudaMemcpy(C.data(), dC, C.size() * sizeof(float), cudaMemcpyDeviceToHost), cudaSuccess);
+      for (float* d : {dA, dB, dC}) ASSERT_EQ(cudaFree(d), cudaSuccess);
       for (int q = 0; q < batches; ++q) {
         for (int j = 0; j < n; ++j) {
           for (int i = 0; i < m; ++i) {
@@ -209,6 +219,39 @@ TEST(SimtCublas, StridedBatchedGemmsAgainstADoubleLoop) {
   EXPECT_EQ(blas.sgemm_strided_batched(h, CUBLAS_OP_N, CUBLAS_OP_N, 4, 1, 1, &one, &x, 3, 0, &x, 1, 0, &zero, &x, 4, 0, 1),
             CUBLAS_STATUS_INVALID_VALUE)
       << "lda < m";
+  EXPECT_EQ(blas.destroy(h), CUBLAS_STATUS_SUCCESS);
+}
+
+// A GEMM reads and writes device memory only, over the extent its leading dimensions and strides
+// give each operand: a host pointer, a freed buffer, or an extent past the buffer is refused.
+TEST(SimtCublas, OperandsMustLieInsideOneDeviceAllocation) {
+  const aisys::cuda::CublasLibrary& blas = aisys::cuda::cublas_library();
+  cublasHandle_t h = nullptr;
+  ASSERT_EQ(blas.create(&h), CUBLAS_STATUS_SUCCESS);
+  const int m = 4, n = 3, k = 2;
+  float *dA = nullptr, *dB = nullptr, *dC = nullptr;
+  ASSERT_EQ(cudaMalloc(&dA, m * k * sizeof(float)), cudaSuccess);
+  ASSERT_EQ(cudaMalloc(&dB, k * n * sizeof(float)), cudaSuccess);
+  ASSERT_EQ(cudaMalloc(&dC, m * n * sizeof(float)), cudaSuccess);
+  ASSERT_EQ(cudaMemset(dA, 0, m * k * sizeof(float)), cudaSuccess);
+  ASSERT_EQ(cudaMemset(dB, 0, k * n * sizeof(float)), cudaSuccess);
+  const float one = 1, zero = 0;
+  const auto gemm = [&](const float* a, int lda, long long sa, const float* b, float* c, int batches) {
+    return blas.sgemm_strided_batched(h, CUBLAS_OP_N, CUBLAS_OP_N, m, n, k, &one, a, lda, sa, b, k, 0, &zero, c, m, 0,
+                                      batches);
+  };
+  EXPECT_EQ(gemm(dA, m, 0, dB, dC, 1), CUBLAS_STATUS_SUCCESS);
+  std::vector<float> host_a(m * k, 1.0f), host_c(m * n);
+  EXPECT_EQ(gemm(host_a.data(), m, 0, dB, dC, 1), CUBLAS_STATUS_EXECUTION_FAILED) << "A on the host";
+  EXPECT_EQ(gemm(dA, m, 0, dB, host_c.data(), 1), CUBLAS_STATUS_EXECUTION_FAILED) << "C on the host";
+  EXPECT_EQ(gemm(dA, m + 1, 0, dB, dC, 1), CUBLAS_STATUS_EXECUTION_FAILED) << "lda = m + 1 runs past A";
+  EXPECT_EQ(gemm(dA, m, 0, dB, dC, 2), CUBLAS_STATUS_SUCCESS) << "stride 0: both batches read the same A";
+  EXPECT_EQ(gemm(dA, m, m * k, dB, dC, 2), CUBLAS_STATUS_EXECUTION_FAILED) << "a second batch of A past the buffer";
+  EXPECT_EQ(cudaFree(dB), cudaSuccess);
+  EXPECT_EQ(gemm(dA, m, 0, dB, dC, 1), CUBLAS_STATUS_EXECUTION_FAILED) << "B freed";
+  EXPECT_STREQ(blas.status_name(CUBLAS_STATUS_EXECUTION_FAILED), "CUBLAS_STATUS_EXECUTION_FAILED");
+  EXPECT_EQ(cudaFree(dA), cudaSuccess);
+  EXPECT_EQ(cudaFree(dC), cudaSuccess);
   EXPECT_EQ(blas.destroy(h), CUBLAS_STATUS_SUCCESS);
 }
 
