@@ -1,7 +1,8 @@
 // Lab 02, part 4: im2col, col2im and convolution. im2col against its definition (exactly), col2im
 // as its adjoint, the three passes against the harness's double-precision oracle
 // (conv_reference.hpp, tolerance growing like sqrt of the terms summed), and the conv2d node's
-// rule against finite differences, at strides 1 and 2, paddings 0-2, 1x1 and non-square shapes.
+// rule against finite differences, at strides 1 and 2, paddings 0-2, 1x1 and non-square shapes, and
+// on feature maps of over a thousand output pixels.
 #include <cmath>
 #include <string>
 
@@ -125,14 +126,13 @@ TEST(Conv2d, BackwardWeightsMatchesOracle) {
   }
 }
 
-TEST(Conv2d, ResNetLikeLayerMatchesOracle) {
-  // One larger layer (a ResNet stage-2 3x3 at a small batch), all three passes.
-  const Conv2dShape shape{.N = 2, .C = 16, .H = 14, .W = 14, .K = 32, .R = 3, .S = 3, .stride = 1, .padding = 1};
-  const Tensor x = Tensor::uniform(shape.input_shape(), -1, 1, aisys::testing::case_seed(501));
-  const Tensor w = Tensor::uniform(shape.weight_shape(), -1, 1, aisys::testing::case_seed(502));
-  const Tensor dy = Tensor::uniform(shape.output_shape(), -1, 1, aisys::testing::case_seed(503));
-  const ConvGeometry g = ConvGeometry::from_shapes(shape.input_shape(), shape.weight_shape(), 1, 1);
-  EXPECT_TRUE(aisys::testing::close_tensor("conv2d_forward " + shape.to_string(), conv2d_forward(x, w, 1, 1),
+// All three passes of one convolution against the oracle, on random x, w and dy.
+void expect_passes_match_oracle(const Conv2dShape& shape, std::uint64_t salt) {
+  const Tensor x = Tensor::uniform(shape.input_shape(), -1, 1, aisys::testing::case_seed(salt));
+  const Tensor w = Tensor::uniform(shape.weight_shape(), -1, 1, aisys::testing::case_seed(salt + 1));
+  const Tensor dy = Tensor::uniform(shape.output_shape(), -1, 1, aisys::testing::case_seed(salt + 2));
+  const ConvGeometry g = ConvGeometry::from_shapes(shape.input_shape(), shape.weight_shape(), shape.stride, shape.padding);
+  EXPECT_TRUE(aisys::testing::close_tensor("conv2d_forward " + shape.to_string(), conv2d_forward(x, w, shape.stride, shape.padding),
                                            aisys::testing::reference_conv2d_forward(shape, x, w),
                                            aisys::testing::conv2d_forward_tolerance(shape)));
   EXPECT_TRUE(aisys::testing::close_tensor("conv2d_backward_data " + shape.to_string(), conv2d_backward_data(dy, w, g),
@@ -141,6 +141,28 @@ TEST(Conv2d, ResNetLikeLayerMatchesOracle) {
   EXPECT_TRUE(aisys::testing::close_tensor("conv2d_backward_weights " + shape.to_string(), conv2d_backward_weights(x, dy, g),
                                            aisys::testing::reference_conv2d_backward_weights(shape, x, dy),
                                            aisys::testing::conv2d_backward_weights_tolerance(shape)));
+}
+
+TEST(Conv2d, ResNetLikeLayerMatchesOracle) {
+  // One larger layer (a ResNet stage-2 3x3 at a small batch), all three passes.
+  expect_passes_match_oracle({.N = 2, .C = 16, .H = 14, .W = 14, .K = 32, .R = 3, .S = 3, .stride = 1, .padding = 1}, 501);
+}
+
+// Feature maps of a thousand output pixels and more (P Q >= 1024), where an implementation may lay
+// its columns out differently than for small maps (image by image, or a block of output rows at a
+// time, instead of the whole batch): a 3x3, a 3x3 with 48 channels in and out (columns of over
+// 1 MiB per image), a 1x1 at stride 1 without padding (whose columns are x itself) and a strided
+// 3x3 whose backward-data goes through col2im.
+TEST(Conv2d, LargeFeatureMapsMatchOracle) {
+  const ConvCase cases[] = {{2, 3, 34, 34, 4, 3, 3, 1, 1},
+                            {1, 48, 34, 32, 48, 3, 3, 1, 1},
+                            {2, 5, 32, 40, 3, 1, 1, 1, 0},
+                            {2, 2, 66, 67, 3, 3, 3, 2, 1}};
+  std::uint64_t salt = 600;
+  for (const ConvCase& c : cases) {
+    ASSERT_GE(geometry(c).P * geometry(c).Q, 1024) << c.name();
+    expect_passes_match_oracle(c.shape(), salt += 3);
+  }
 }
 
 TEST(Conv2d, RuleMatchesFiniteDifferences) {

@@ -88,6 +88,14 @@ TEST_F(GpuAutograd, Convolution) {
                           {cpu32({2, 3, 9, 9}, 31), cpu32({4, 3, 3, 3}, 32)}));
   EXPECT_TRUE(same_on_gpu("conv2d 5x5 stride 2 pad 2", [](const std::vector<Variable>& v) { return conv2d(v[0], v[1], 2, 2); },
                           {cpu32({1, 2, 11, 8}, 33), cpu32({3, 2, 5, 5}, 34)}));
+  // Maps of over a thousand output pixels (an implementation may lay out its columns image by image
+  // there): a 3x3, a 1x1 (x its own columns) and a strided 3x3 (backward-data through col2im).
+  EXPECT_TRUE(same_on_gpu("conv2d 3x3 pad 1, 32x34 map", [](const std::vector<Variable>& v) { return conv2d(v[0], v[1], 1, 1); },
+                          {cpu32({2, 2, 32, 34}, 37), cpu32({3, 2, 3, 3}, 38)}));
+  EXPECT_TRUE(same_on_gpu("conv2d 1x1, 32x32 map", [](const std::vector<Variable>& v) { return conv2d(v[0], v[1], 1, 0); },
+                          {cpu32({2, 3, 32, 32}, 39), cpu32({4, 3, 1, 1}, 40)}));
+  EXPECT_TRUE(same_on_gpu("conv2d 3x3 stride 2 pad 1, 66x66 map", [](const std::vector<Variable>& v) { return conv2d(v[0], v[1], 2, 1); },
+                          {cpu32({1, 2, 66, 66}, 42), cpu32({2, 2, 3, 3}, 43)}));
   EXPECT_TRUE(same_on_gpu("max_pool2d 2x2", [](const std::vector<Variable>& v) { return max_pool2d(v[0], 2, 2, 0); },
                           {cpu32({2, 3, 8, 8}, 35)}));
   EXPECT_TRUE(same_on_gpu("max_pool2d 3x3 stride 2 pad 1", [](const std::vector<Variable>& v) { return max_pool2d(v[0], 3, 2, 1); },
