@@ -7,6 +7,7 @@
 #include <string>
 
 #include "aisys/kernels/tensor_iter.hpp"
+#include "matrix_layout.hpp"
 
 #if AISYS_HAVE_CUDA
 #include "cuda/tensor_ops_cuda.hpp"
@@ -342,18 +343,8 @@ Tensor argmax(const Tensor& a, int axis) {
 
 namespace {
 
-// How a [rows x cols] matrix view can be handed to BLAS without copying: row-major with leading
-// dimension ld (col stride 1), or column-major (= transposed row-major) with ld (row stride 1).
-struct MatrixLayout {
-  bool ok = false, transposed = false;
-  std::int64_t ld = 0;
-};
-MatrixLayout layout_of(std::int64_t rows, std::int64_t cols, std::int64_t rs, std::int64_t cs) {
-  if ((cs == 1 || cols == 1) && rs >= std::max<std::int64_t>(1, cols)) return {true, false, rs};
-  if ((rs == 1 || rows == 1) && cs >= std::max<std::int64_t>(1, rows)) return {true, true, cs};
-  if (rows == 1 && cols == 1) return {true, false, 1};
-  return {};
-}
+using detail::layout_of;
+using detail::MatrixLayout;
 
 template <typename T>
 void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const T* a, std::int64_t lda, const T* b,

@@ -2,18 +2,21 @@
 // unary, scalar, binary and copy op (shapes and strides of up to kMaxDims dimensions passed by
 // value; broadcast operands carry stride 0), a block-per-output reduction accumulating in double
 // (a grid of at most 65535 blocks, each taking several outputs beyond that),
-// matmul through cuBLAS strided-batched GEMM (row-major C = A B computed as C^T = B^T A^T; cuBLAS
-// opened on the first matmul, cuda/cublas_library.hpp), and
+// matmul through cuBLAS strided-batched GEMM (row-major C = A B computed as C^T = B^T A^T, transposed
+// views and broadcast batches passed as they lie; cuBLAS opened on the first matmul,
+// cuda/cublas_library.hpp), and
 // one thread per output for argmax over rows, the label gather of cross_entropy and max-pool.
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "aisys/kernels/cuda/check.hpp"
 #include "aisys/kernels/cuda/cublas_library.hpp"
+#include "../matrix_layout.hpp"
 #include "tensor_ops_cuda.hpp"
 
 namespace aisys::kernels::cuda_ops {
@@ -338,39 +341,60 @@ Tensor reduce(const Tensor& a, const std::vector<char>& reduced, bool max, bool 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in, const Shape& batch) {
   set_device(a_in);
   const long long m = a_in.size(-2), k = a_in.size(-1), n = b_in.size(-1);
-  // cuBLAS takes sizes and the batch count as int.
-  const long long dims[] = {m, k, n, static_cast<long long>(numel(batch))};
-  for (const long long v : dims) {
-    if (v > std::numeric_limits<int>::max()) {
-      throw InvalidArgument("matmul on CUDA: a size or batch count of " + std::to_string(v) +
-                            " exceeds cuBLAS's int (" + std::to_string(std::numeric_limits<int>::max()) + ")");
-    }
-  }
   Shape af = batch, bf = batch, of = batch;
   af.insert(af.end(), {m, k});
   bf.insert(bf.end(), {k, n});
   of.insert(of.end(), {m, n});
-  // Broadcast batches are materialised: one contiguous [batch, M, K] and [batch, K, N].
-  const Tensor a = a_in.broadcast_to(af).contiguous(), b = b_in.broadcast_to(bf).contiguous();
   const long long batches = numel(batch);
+  // Each operand goes to cuBLAS as it lies when its matrices are row- or column-major (a transposed
+  // view is passed as CUBLAS_OP_T) and its batch steps evenly (an operand broadcast over the batch,
+  // such as one weight matrix against a batch of images, gets stride 0); otherwise it is made
+  // contiguous first.
+  Tensor a = a_in.broadcast_to(af), b = b_in.broadcast_to(bf);
+  const std::size_t nb = batch.size();
+  detail::MatrixLayout la = detail::layout_of(m, k, a.strides()[nb], a.strides()[nb + 1]);
+  detail::MatrixLayout lb = detail::layout_of(k, n, b.strides()[nb], b.strides()[nb + 1]);
+  std::optional<std::int64_t> sa = detail::uniform_batch_stride(a.shape(), a.strides(), nb);
+  std::optional<std::int64_t> sb = detail::uniform_batch_stride(b.shape(), b.strides(), nb);
+  if (!la.ok || !sa) {
+    a = a.contiguous();
+    la = detail::layout_of(m, k, k, 1);
+    sa = m * k;
+  }
+  if (!lb.ok || !sb) {
+    b = b.contiguous();
+    lb = detail::layout_of(k, n, n, 1);
+    sb = k * n;
+  }
+  // cuBLAS takes sizes, leading dimensions and the batch count as int.
+  const long long dims[] = {m, k, n, batches, la.ld, lb.ld};
+  for (const long long v : dims) {
+    if (v > std::numeric_limits<int>::max()) {
+      throw InvalidArgument("matmul on CUDA: a size, leading dimension or batch count of " + std::to_string(v) +
+                            " exceeds cuBLAS's int (" + std::to_string(std::numeric_limits<int>::max()) + ")");
+    }
+  }
   // cuBLAS with beta = 0 writes every element of C without reading it: no zeroing, except for an
   // empty sum (k = 0), whose result is zeros and which cuBLAS is not asked for.
   if (m == 0 || n == 0 || k == 0 || batches == 0) return Tensor::zeros(of, a.dtype(), a.device());
   Tensor out = Tensor::uninitialized(of, a.dtype(), a.device());
   cublasHandle_t h = handle_for(a.device().index);
-  // Row-major C [M, N] = A B is column-major C^T [N, M] = B^T A^T: pass B first.
+  // Row-major C [M, N] = A B is column-major C^T [N, M] = B^T A^T: pass B first. A row-major
+  // operand read column-major is its transpose (CUBLAS_OP_N), a column-major one needs CUBLAS_OP_T.
+  const cublasOperation_t op_b = lb.transposed ? CUBLAS_OP_T : CUBLAS_OP_N, op_a = la.transposed ? CUBLAS_OP_T : CUBLAS_OP_N;
+  const int ldb = static_cast<int>(lb.ld), lda = static_cast<int>(la.ld);
   if (a.dtype() == DType::kFloat32) {
     const float one = 1, zero = 0;
-    AISYS_CUBLAS_CHECK(cublas_library().sgemm_strided_batched(h, CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(n), static_cast<int>(m),
-                                                 static_cast<int>(k), &one, b.data<float>(), static_cast<int>(n), k * n,
-                                                 a.data<float>(), static_cast<int>(k), m * k, &zero, out.data<float>(),
-                                                 static_cast<int>(n), m * n, static_cast<int>(batches)));
+    AISYS_CUBLAS_CHECK(cublas_library().sgemm_strided_batched(h, op_b, op_a, static_cast<int>(n), static_cast<int>(m),
+                                                 static_cast<int>(k), &one, b.data<float>(), ldb, *sb, a.data<float>(),
+                                                 lda, *sa, &zero, out.data<float>(), static_cast<int>(n), m * n,
+                                                 static_cast<int>(batches)));
   } else {
     const double one = 1, zero = 0;
-    AISYS_CUBLAS_CHECK(cublas_library().dgemm_strided_batched(h, CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(n), static_cast<int>(m),
-                                                 static_cast<int>(k), &one, b.data<double>(), static_cast<int>(n), k * n,
-                                                 a.data<double>(), static_cast<int>(k), m * k, &zero, out.data<double>(),
-                                                 static_cast<int>(n), m * n, static_cast<int>(batches)));
+    AISYS_CUBLAS_CHECK(cublas_library().dgemm_strided_batched(h, op_b, op_a, static_cast<int>(n), static_cast<int>(m),
+                                                 static_cast<int>(k), &one, b.data<double>(), ldb, *sb, a.data<double>(),
+                                                 lda, *sa, &zero, out.data<double>(), static_cast<int>(n), m * n,
+                                                 static_cast<int>(batches)));
   }
   return out;
 }

@@ -116,6 +116,36 @@ TEST_F(TensorCuda, ReductionsAndMatmulMatchCpu) {
   expect_same(ops::matmul(w.to(Device::cuda()).t(), w.to(Device::cuda())), ops::matmul(w.t(), w), 1e-4, "matmul transposed view");
 }
 
+// matmul hands cuBLAS its operands as they lie where it can (transposed matrices as CUBLAS_OP_T,
+// a row slice through its leading dimension, a broadcast or permuted batch through its batch
+// stride) and copies them where it cannot: every such view, made on the device, against the CPU.
+TEST_F(TensorCuda, MatmulOnDeviceViewsMatchesCpu) {
+  std::uint64_t s = seed() + 3;
+  for (const DType dt : {DType::kFloat32, DType::kFloat64}) {
+    const double tol = dt == DType::kFloat32 ? 1e-4 : 1e-12;
+    const std::string tag = std::string(" ") + name_of(dt);
+    const Tensor a2 = Tensor::uniform({17, 33}, -1, 1, s++, dt), b3 = Tensor::uniform({4, 33, 9}, -1, 1, s++, dt);
+    const Tensor a3 = Tensor::uniform({4, 17, 33}, -1, 1, s++, dt), b2 = Tensor::uniform({33, 9}, -1, 1, s++, dt);
+    const Tensor at = Tensor::uniform({4, 33, 17}, -1, 1, s++, dt), bt = Tensor::uniform({4, 9, 33}, -1, 1, s++, dt);
+    const Tensor wide = Tensor::uniform({4, 17, 50}, -1, 1, s++, dt), batch_inner = Tensor::uniform({17, 4, 33}, -1, 1, s++, dt);
+    const Tensor a4 = Tensor::uniform({2, 1, 17, 33}, -1, 1, s++, dt), b4 = Tensor::uniform({1, 3, 33, 9}, -1, 1, s++, dt);
+    const auto gpu = [](const Tensor& t) { return t.to(Device::cuda()); };
+    expect_same(ops::matmul(gpu(a2), gpu(b3)), ops::matmul(a2, b3), tol, "one A for every batch (stride 0)" + tag);
+    expect_same(ops::matmul(gpu(a3), gpu(b2)), ops::matmul(a3, b2), tol, "one B for every batch (stride 0)" + tag);
+    expect_same(ops::matmul(gpu(at).transpose(1, 2), gpu(b3)), ops::matmul(at.transpose(1, 2), b3), tol, "A transposed" + tag);
+    expect_same(ops::matmul(gpu(a3), gpu(bt).transpose(1, 2)), ops::matmul(a3, bt.transpose(1, 2)), tol, "B transposed" + tag);
+    expect_same(ops::matmul(gpu(at).transpose(1, 2), gpu(bt).transpose(1, 2)), ops::matmul(at.transpose(1, 2), bt.transpose(1, 2)),
+                tol, "both transposed" + tag);
+    expect_same(ops::matmul(gpu(wide).slice(2, 5, 38), gpu(b3)), ops::matmul(wide.slice(2, 5, 38), b3), tol,
+                "A a column slice (leading dimension 50, offset 5)" + tag);
+    expect_same(ops::matmul(gpu(batch_inner).permute({1, 0, 2}), gpu(b3)), ops::matmul(batch_inner.permute({1, 0, 2}), b3), tol,
+                "A's batch inside its rows (batch stride 33, leading dimension 132)" + tag);
+    expect_same(ops::matmul(gpu(a4), gpu(b4)), ops::matmul(a4, b4), tol, "batches broadcast against each other (copied)" + tag);
+    expect_same(ops::matmul(gpu(at).transpose(1, 2).slice(2, 1, 30), gpu(b3).slice(1, 1, 30)),
+                ops::matmul(at.transpose(1, 2).slice(2, 1, 30), b3.slice(1, 1, 30)), tol, "sliced transposed A, sliced B" + tag);
+  }
+}
+
 // Views made on the device, so the kernels see non-unit strides and a non-zero offset (a view made
 // on the CPU and then copied arrives contiguous).
 TEST_F(TensorCuda, DeviceViewsAsOperandsMatchCpu) {
