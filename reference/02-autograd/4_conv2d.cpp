@@ -24,6 +24,12 @@ Tensor padded(const Tensor& x, const ConvGeometry& g) {
   return xp;
 }
 
+// The [N, C, H, W] interior of a padded [N, C, H + 2 pad, W + 2 pad] gradient, contiguous.
+Tensor unpadded(const Tensor& xp, const ConvGeometry& g) {
+  if (g.padding == 0) return xp;
+  return xp.slice(2, g.padding, g.padding + g.H).slice(3, g.padding, g.padding + g.W).contiguous();
+}
+
 // The receptive fields of a padded, contiguous xp as a view [N, C, R, S, P, Q]: element
 // (n, c, r, s, p, q) is xp[n, c, p stride + r, q stride + s]. No copy.
 Tensor fields_view(const Tensor& xp, const ConvGeometry& g) {
@@ -61,8 +67,7 @@ Tensor col2im(const Tensor& cols, const ConvGeometry& g) {
       target.copy_from(ops::add(target, source));
     }
   }
-  if (g.padding == 0) return dxp;
-  return dxp.slice(2, g.padding, g.padding + g.H).slice(3, g.padding, g.padding + g.W).contiguous();
+  return unpadded(dxp, g);
 }
 
 namespace {
@@ -76,9 +81,10 @@ namespace {
 //    padding copies nothing at all (its columns are x itself). On a GPU, for every large map.
 //  - kRowBlocks, on the CPU for large maps: image by image, a block of output rows at a time, so
 //    that each block's columns (about kBlockBytes) are written by the copy and read by the GEMM's
-//    packing while they are still in the core's L2 cache. The columns of a whole 56x56 image are
-//    several MiB and went out to memory twice: blocks made the 3x3 and 7x7 ResNet layers 1.3-1.6x
-//    faster on one core (lab 02's `conv/` benchmarks).
+//    packing (or, in col2im, written by the GEMM and added back) while they are still in the
+//    core's L2 cache. The columns of a whole 56x56 image are several MiB and went out to memory
+//    twice: blocks made the 3x3 and 7x7 ResNet layers 1.1-1.6x faster on one core (lab 02's
+//    `conv/` benchmarks).
 enum class Layout { kWholeBatch, kPerImage, kRowBlocks };
 constexpr std::int64_t kPerImageMinPixels = 1024;  // P Q from which a map counts as large (56x56 does)
 constexpr std::int64_t kBlockBytes = std::int64_t{1} << 20;
@@ -200,7 +206,31 @@ Tensor conv2d_backward_data(const Tensor& dy, const Tensor& w, const ConvGeometr
   const std::int64_t weights = g.K * g.C * g.R * g.S, input = g.N * g.C * g.H * g.W;
   if (g.stride == 1 && weights <= 4 * input) return backward_data_as_convolution(dy, w, g);
   const Tensor wt = w.reshape({g.K, g.C * g.R * g.S}).t();                   // [CRS, K]
-  if (layout_for(g, dy) != Layout::kWholeBatch) return col2im(ops::matmul(wt, dy.reshape({g.N, g.K, g.P * g.Q})), g);
+  switch (layout_for(g, dy)) {
+    case Layout::kPerImage:
+      return col2im(ops::matmul(wt, dy.reshape({g.N, g.K, g.P * g.Q})), g);  // [N, CRS, PQ]
+    case Layout::kRowBlocks: {
+      // col2im a block of rows at a time, while the block's columns are in L2.
+      Tensor dxp = Tensor::zeros({g.N, g.C, g.H + 2 * g.padding, g.W + 2 * g.padding}, dy.dtype(), dy.device());
+      const Tensor targets = fields_view(dxp, g), dyc = dy.contiguous();
+      const std::int64_t rows = rows_per_block(g, dy);
+      for (std::int64_t n = 0; n < g.N; ++n) {
+        for (std::int64_t p0 = 0; p0 < g.P; p0 += rows) {
+          const std::int64_t p1 = std::min(g.P, p0 + rows);
+          const Tensor block = ops::matmul(wt, block_rows(dyc, g, n, p0, p1)).view({g.C, g.R, g.S, p1 - p0, g.Q});
+          for (std::int64_t r = 0; r < g.R; ++r) {
+            for (std::int64_t s = 0; s < g.S; ++s) {
+              Tensor target = targets.select(0, n).select(1, r).select(1, s).slice(1, p0, p1);  // [C, p1 - p0, Q]
+              target.copy_from(ops::add(target, block.select(1, r).select(1, s)));
+            }
+          }
+        }
+      }
+      return unpadded(dxp, g);
+    }
+    case Layout::kWholeBatch:
+      break;
+  }
   const Tensor dcols = ops::matmul(wt, batch_gradient(dy, g));               // [CRS, N PQ]
   // col2im of the batch layout: for each kernel offset, the [C, N, P, Q] slice viewed as [N, C, P, Q].
   Tensor dxp = Tensor::zeros({g.N, g.C, g.H + 2 * g.padding, g.W + 2 * g.padding}, dy.dtype(), dy.device());
@@ -213,8 +243,7 @@ Tensor conv2d_backward_data(const Tensor& dy, const Tensor& w, const ConvGeometr
       target.copy_from(ops::add(target, source));
     }
   }
-  if (g.padding == 0) return dxp;
-  return dxp.slice(2, g.padding, g.padding + g.H).slice(3, g.padding, g.padding + g.W).contiguous();
+  return unpadded(dxp, g);
 }
 
 Tensor conv2d_backward_weights(const Tensor& x, const Tensor& dy, const ConvGeometry& g) {
