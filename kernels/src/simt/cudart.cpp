@@ -269,6 +269,31 @@ void on_stream(std::uint64_t id, std::function<void()> op) {
   ++w.enqueued;
 }
 
+// A kernel launch's wait (aisys::simt::set_stream_wait, installed below): the work of the launch's
+// stream and what stream order puts before it, the work of every blocking stream for the legacy
+// default stream, the legacy default stream's for a blocking stream. The launch then runs at once.
+int wait_before_launch(const void* s) {
+  const auto stream = static_cast<cudaStream_t>(const_cast<void*>(s));
+  if (check_stream(stream, "kernel launch") != cudaSuccess) return static_cast<int>(cudaErrorInvalidResourceHandle);
+  std::uint64_t id = 0;
+  bool blocking = true;
+  {
+    Runtime& r = runtime();
+    const std::lock_guard<std::mutex> lock(r.mutex);
+    id = stream_id(r, stream);
+    const auto it = r.work.find(id);
+    blocking = it == r.work.end() || it->second.blocking;
+  }
+  if (id == 0) {
+    drain_for_legacy_stream();
+  } else {
+    drain(id);
+    if (blocking) drain(0);
+  }
+  return 0;
+}
+[[maybe_unused]] const bool g_launch_wait_installed = (aisys::simt::set_stream_wait(&wait_before_launch), true);
+
 // Whether a recorded event is complete (progressing its stream); an event never recorded is.
 bool event_complete(cudaEvent_t e) {
   Runtime& r = runtime();

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 
 #include <cstdlib>
@@ -502,5 +503,14 @@ thread_local int tl_current_device = 0;
 }  // namespace
 int current_device() { return tl_current_device; }
 void set_current_device(int device) { tl_current_device = device; }
+
+namespace {
+std::atomic<StreamWait> g_stream_wait{nullptr};
+}  // namespace
+void set_stream_wait(StreamWait wait) { g_stream_wait.store(wait); }
+int wait_for_stream(const void* stream) {
+  const StreamWait wait = g_stream_wait.load();
+  return wait == nullptr ? 0 : wait(stream);
+}
 
 }  // namespace aisys::simt

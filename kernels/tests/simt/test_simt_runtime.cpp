@@ -10,6 +10,7 @@
 #include <cuda_runtime.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "aisys/kernels/cuda/cublas_library.hpp"
+#include "aisys/kernels/cuda/fill.hpp"
 #include "aisys/kernels/device.hpp"
 #include "aisys/kernels/simt/runtime_support.hpp"
 
@@ -162,6 +164,64 @@ TEST(SimtRuntime, StreamWorkKeepsItsStreamAndLaterEventsPending) {
   EXPECT_FALSE(aisys::simt::cuda::is_device_range(d, sizeof(float)));
   EXPECT_EQ(cudaEventDestroy(before), cudaSuccess);
   EXPECT_EQ(cudaEventDestroy(after), cudaSuccess);
+}
+
+// A kernel launch runs in stream order: after the work its stream holds, and on the legacy default
+// stream after every blocking stream's work, but not after a non-blocking stream's. The stream
+// work here finishes on its third look and then overwrites the buffer, so a launch that ran before
+// it would see its values overwritten.
+TEST(SimtRuntime, KernelLaunchesRunInStreamOrder) {
+  constexpr std::size_t n = 300;
+  float* d = nullptr;
+  ASSERT_EQ(cudaMalloc(reinterpret_cast<void**>(&d), n * sizeof(float)), cudaSuccess);
+  const auto work_then_ones = [d](int& looks, bool& done) {
+    return [d, &looks, &done] {
+      if (++looks < 3) return false;
+      std::fill(d, d + n, 1.0f);  // emulated device memory is host memory
+      done = true;
+      return true;
+    };
+  };
+  const auto all_are = [d](float v) {
+    std::vector<float> h(n);
+    EXPECT_EQ(cudaMemcpy(h.data(), d, n * sizeof(float), cudaMemcpyDeviceToHost), cudaSuccess);
+    return std::all_of(h.begin(), h.end(), [v](float x) { return x == v; });
+  };
+  cudaStream_t blocking = nullptr, non_blocking = nullptr;
+  ASSERT_EQ(cudaStreamCreate(&blocking), cudaSuccess);
+  ASSERT_EQ(cudaStreamCreateWithFlags(&non_blocking, cudaStreamNonBlocking), cudaSuccess);
+
+  int looks = 0;
+  bool done = false;
+  aisys::simt::cuda::enqueue_stream_work(blocking, work_then_ones(looks, done));
+  aisys::cuda::fill(d, n, 2.0f, blocking);
+  EXPECT_TRUE(done) << "the launch ran before the work ahead of it on its stream";
+  EXPECT_TRUE(all_are(2.0f));
+
+  looks = 0;
+  done = false;
+  aisys::simt::cuda::enqueue_stream_work(blocking, work_then_ones(looks, done));
+  aisys::cuda::fill(d, n, 3.0f);  // the legacy default stream waits for blocking streams
+  EXPECT_TRUE(done) << "a launch on the legacy default stream ran before a blocking stream's work";
+  EXPECT_TRUE(all_are(3.0f));
+
+  looks = 0;
+  done = false;
+  aisys::simt::cuda::enqueue_stream_work(non_blocking, work_then_ones(looks, done));
+  aisys::cuda::fill(d, n, 4.0f);
+  EXPECT_FALSE(done) << "a launch on the legacy default stream waited for a non-blocking stream";
+  EXPECT_EQ(cudaStreamSynchronize(non_blocking), cudaSuccess);
+  EXPECT_TRUE(done);
+  EXPECT_TRUE(all_are(1.0f));
+
+  // A launch on a stream that no longer exists fails and runs nothing.
+  ASSERT_EQ(cudaStreamDestroy(non_blocking), cudaSuccess);
+  (void)cudaGetLastError();
+  EXPECT_THROW(aisys::cuda::fill(d, n, 5.0f, non_blocking), std::exception);
+  EXPECT_EQ(cudaGetLastError(), cudaSuccess) << "the launch check takes the error";
+  EXPECT_TRUE(all_are(1.0f));
+  EXPECT_EQ(cudaStreamDestroy(blocking), cudaSuccess);
+  EXPECT_EQ(cudaFree(d), cudaSuccess);
 }
 
 TEST(SimtCublas, StridedBatchedGemmsAgainstADoubleLoop) {

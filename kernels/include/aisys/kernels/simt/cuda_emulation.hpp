@@ -28,12 +28,14 @@ inline Dim3 from_dim3(const dim3& d) { return Dim3{d.x, d.y, d.z}; }
 // `kernel<<<grid, block, shared, stream>>>(args)`, `call` being a generic lambda that calls
 // `kernel` with its arguments (so a kernel template's arguments are deduced from the launch's, as
 // nvcc deduces them). The launch checks the configuration as cudaLaunchKernel does (a bad one sets
-// the last error, cudaErrorInvalidConfiguration, and runs nothing) and runs every thread, each with
-// its own copy of the arguments.
+// the last error, cudaErrorInvalidConfiguration, and runs nothing), waits for the work its stream
+// holds (a stream that does not exist: cudaErrorInvalidResourceHandle, nothing run) and runs every
+// thread, each with its own copy of the arguments.
 template <class Call>
 struct BoundLaunch {
   dim3 grid, block;
   std::size_t shared_bytes;
+  cudaStream_t stream;
   Call call;
   template <class... A>
   void operator()(A&&... a) const {
@@ -48,6 +50,10 @@ struct BoundLaunch {
       set_last_error(static_cast<int>(cudaErrorInvalidValue));
       return;
     }
+    if (const int e = wait_for_stream(stream); e != 0) {  // a stream that does not exist
+      set_last_error(e);
+      return;
+    }
     const std::tuple<std::decay_t<A>...> args(std::forward<A>(a)...);
     run_grid(g, b, [&] {
       std::tuple<std::decay_t<A>...> own = args;
@@ -59,15 +65,16 @@ struct BoundLaunch {
 struct LaunchSpec {
   dim3 grid, block;
   std::size_t shared_bytes;
+  cudaStream_t stream;
   template <class Call>
   BoundLaunch<Call> operator()(Call call) const {
-    return {grid, block, shared_bytes, call};
+    return {grid, block, shared_bytes, stream, call};
   }
 };
 
-inline LaunchSpec launch(dim3 grid, dim3 block, std::size_t shared_bytes = 0,
-                         cudaStream_t /*stream: every launch is synchronous*/ = nullptr) {
-  return LaunchSpec{grid, block, shared_bytes};
+// The launch runs at once, after the work `stream` holds (wait_for_stream).
+inline LaunchSpec launch(dim3 grid, dim3 block, std::size_t shared_bytes = 0, cudaStream_t stream = nullptr) {
+  return LaunchSpec{grid, block, shared_bytes, stream};
 }
 
 // --- Runtime calls ---------------------------------------------------------------------------

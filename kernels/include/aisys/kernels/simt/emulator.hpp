@@ -23,7 +23,8 @@
 //   - a kernel that throws (or calls __trap()) fails the launch with its message;
 //   - under AddressSanitizer (AISYS_SIMT_ASAN, the default), a read or write past an allocation,
 //     a shared array or a thread's locals stops the program there, with the line.
-// A launch runs at once, on the calling thread (streams are ignored: every launch is synchronous),
+// A launch runs at once, on the calling thread, once the work its stream holds in the emulated
+// runtime has finished (wait_for_stream: in stream order, as on a GPU, but the host waits for it),
 // and a fault is thrown from the launch as aisys::simt::KernelFault. Warp-level operations other
 // than WMMA (simt/wmma.hpp) are not emulated: a kernel using shuffles or __syncwarp does not
 // compile here. One launch at a time per process (launches are serialized).
@@ -158,5 +159,13 @@ void set_last_error(int cuda_error);
 int device_count();
 int current_device();
 void set_current_device(int device);
+
+// What a launch on `stream` (a cudaStream_t) waits for before it runs: the emulated runtime
+// (src/simt/cudart.cpp) installs the wait when it loads, which returns once the stream's pending
+// work is done (for the legacy default stream, that of every blocking stream too), or a CUDA error
+// number for a stream that does not exist, which fails the launch. Without a runtime, 0 at once.
+using StreamWait = int (*)(const void* stream);
+void set_stream_wait(StreamWait wait);
+int wait_for_stream(const void* stream);
 
 }  // namespace aisys::simt

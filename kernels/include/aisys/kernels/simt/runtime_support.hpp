@@ -10,9 +10,10 @@
 // advances the work without blocking and returns true once it is done. A synchronize waits until
 // the work is done (forever, as a GPU would, if it never is), progressing every stream meanwhile. An
 // async copy, memset or free on a stream with work pending is itself queued behind it. A kernel
-// launch does not wait: the emulated launches run at once, so a kernel must not be launched on a
-// stream that holds such work (the platform launches its kernels on the default stream). A stream
-// destroyed with work pending keeps it running; its events read as complete.
+// launch runs at once, on the calling thread, after its stream's work (and, on the legacy default
+// stream, that of every blocking stream; on a blocking stream, the legacy one's): the host waits
+// where a GPU would queue the kernel. A stream destroyed with work pending keeps it running; its
+// events read as complete.
 #pragma once
 
 #include <cuda_runtime_api.h>
