@@ -201,7 +201,8 @@ if(TARGET OpenBLAS::OpenBLAS)
   add_test(NAME aisys.report
            COMMAND ${CMAKE_COMMAND} -DAISYS=${_aisys} -DWORK=${CMAKE_CURRENT_BINARY_DIR}/report-test
                    -P "${_tests_dir}/report_smoke.cmake")
-  set_tests_properties(aisys.report PROPERTIES LABELS "cpu;reports" TIMEOUT 900
+  # Label mpi too: listing the MPI labs' cases starts their programs, and so Open MPI.
+  set_tests_properties(aisys.report PROPERTIES LABELS "cpu;reports;mpi" TIMEOUT 900
                        RESOURCE_LOCK aisys_main_build_tree)  # runs `cmake --build` on this tree
 endif()
 
