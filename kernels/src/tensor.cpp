@@ -504,6 +504,51 @@ void Tensor::copy_from(const Tensor& src_in) {
   else strided_copy<double, double>(*this, src);
 }
 
+void Tensor::add_from(const Tensor& src_in) {
+  require_defined("add_from");
+  src_in.require_defined("add_from");
+  if (src_in.dtype() != dtype_) {
+    throw InvalidArgument(std::string("add_from: dtypes differ (this tensor ") + name_of(dtype_) + ", the source " +
+                          name_of(src_in.dtype()) + "): convert one with .to(DType)");
+  }
+  if (!(src_in.device() == device())) {
+    throw InvalidArgument("add_from: this tensor is on " + kernels::to_string(device()) + ", the source on " +
+                          kernels::to_string(src_in.device()) + ": copy one with .to(Device)");
+  }
+  for (std::size_t d = 0; d < shape_.size(); ++d) {
+    if (strides_[d] == 0 && shape_[d] > 1) {
+      throw InvalidArgument("add_from: this tensor, " + kernels::to_string(shape_) + ", is a broadcast view (dimension " +
+                            std::to_string(d) + " has stride 0): its elements alias, so one would be added to " +
+                            std::to_string(shape_[d]) + " times");
+    }
+  }
+  Tensor src = src_in;
+  if (src_in.shape() != shape_) {
+    try {
+      src = src_in.broadcast_to(shape_);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument(std::string("add_from: the source does not broadcast to this tensor: ") + e.what());
+    }
+  }
+  if (src.shares_storage(*this)) src = src.clone();  // read whole before any write, as copy_from
+  if (!device().is_cpu()) {
+#if AISYS_HAVE_CUDA
+    cuda_ops::add_into(*this, src);
+    return;
+#else
+    throw InvalidArgument("add_from: GPU tensors need a CUDA build");
+#endif
+  }
+  const auto add = [&]<typename T>() {
+    T* d = static_cast<T*>(storage_->data());
+    const T* s = static_cast<const T*>(src.storage()->data());
+    for_each_offset2(shape_, strides_, offset_, src.strides(), src.offset(),
+                     [&](std::int64_t od, std::int64_t os) { d[od] += s[os]; });
+  };
+  if (dtype_ == DType::kFloat32) add.template operator()<float>();
+  else add.template operator()<double>();
+}
+
 void Tensor::fill(double value) {
   require_defined("fill");
   if (!device().is_cpu()) {

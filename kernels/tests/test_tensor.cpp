@@ -160,6 +160,50 @@ TEST(Tensor, CopyBetweenOverlappingViewsReadsTheSourceFirst) {
   }
 }
 
+// add_from adds in place: into a strided view (the rest of the storage untouched), from a
+// broadcast source, from a view overlapping the target (read whole first); a broadcast target,
+// mixed dtypes and mismatched shapes are refused, naming the problem.
+TEST(Tensor, AddFromAddsIntoViewsInPlace) {
+  for (const DType dtype : {DType::kFloat32, DType::kFloat64}) {
+    const double tol = dtype == DType::kFloat32 ? 1e-6 : 1e-15;
+    const Tensor base = Tensor::uniform({4, 9}, -1, 1, seed() + 20, dtype);
+    const std::vector<double> before = base.to_vector();
+    const Tensor target = base.slice(1, 1, 9, 2);  // [4, 4], columns 1, 3, 5, 7
+    const Tensor row = Tensor::uniform({4}, -1, 1, seed() + 21, dtype);
+    const std::vector<double> r = row.to_vector();
+    Tensor(target).add_from(row);  // broadcast over the rows
+    const std::vector<double> after = base.to_vector();
+    for (std::size_t i = 0; i < 4; ++i) {
+      for (std::size_t j = 0; j < 9; ++j) {
+        const std::size_t at = i * 9 + j;
+        const double want = (j % 2 == 1) ? before[at] + r[(j - 1) / 2] : before[at];
+        EXPECT_NEAR(after[at], want, tol) << "element (" << i << ", " << j << ")" << (j % 2 ? "" : " outside the view");
+      }
+    }
+    // x[1:] += x[:-1] with the source read before any write: each row gains the old row above.
+    const Tensor x = Tensor::uniform({6, 3}, -1, 1, seed() + 22, dtype);
+    const std::vector<double> xb = x.to_vector();
+    Tensor(x.slice(0, 1, 6)).add_from(x.slice(0, 0, 5));
+    const std::vector<double> xa = x.to_vector();
+    for (std::size_t i = 0; i < xa.size(); ++i) {
+      EXPECT_NEAR(xa[i], i < 3 ? xb[i] : xb[i] + xb[i - 3], tol) << "element " << i << " of x[1:] += x[:-1]";
+    }
+    // A transposed target and a transposed source.
+    Tensor sq = Tensor::uniform({5, 5}, -1, 1, seed() + 23, dtype);
+    const Tensor other = Tensor::uniform({5, 5}, -1, 1, seed() + 24, dtype);
+    const std::vector<double> sqb = sq.to_vector(), ob = other.to_vector();
+    Tensor(sq.t()).add_from(other.t());
+    const std::vector<double> sqa = sq.to_vector();
+    for (std::size_t i = 0; i < sqa.size(); ++i) EXPECT_NEAR(sqa[i], sqb[i] + ob[i], tol) << "element " << i;
+  }
+  Tensor f = Tensor::zeros({2, 3});
+  EXPECT_NE(thrown([&] { f.add_from(Tensor::zeros({2, 3}, DType::kFloat64)); }).find("add_from: dtypes differ"), std::string::npos);
+  EXPECT_NE(thrown([&] { f.add_from(Tensor::zeros({4})); }).find("add_from: the source does not broadcast to this tensor"), std::string::npos);
+  Tensor broadcast = Tensor::zeros({3}).broadcast_to({2, 3});
+  EXPECT_NE(thrown([&] { broadcast.add_from(Tensor::zeros({2, 3})); }).find("is a broadcast view (dimension 0 has stride 0)"),
+            std::string::npos);
+}
+
 // Shapes for the elementwise tests: (a, b) pairs that broadcast, one of them a strided view.
 struct Pair {
   Tensor a, b;

@@ -64,7 +64,7 @@ Tensor col2im(const Tensor& cols, const ConvGeometry& g) {
     for (std::int64_t s = 0; s < g.S; ++s) {
       Tensor target = targets.select(2, r).select(2, s);           // [N, C, P, Q] view of dxp
       const Tensor source = fields.select(2, r).select(2, s);     // [N, C, P, Q]
-      target.copy_from(ops::add(target, source));
+      target.add_from(source);
     }
   }
   return unpadded(dxp, g);
@@ -221,7 +221,7 @@ Tensor conv2d_backward_data(const Tensor& dy, const Tensor& w, const ConvGeometr
           for (std::int64_t r = 0; r < g.R; ++r) {
             for (std::int64_t s = 0; s < g.S; ++s) {
               Tensor target = targets.select(0, n).select(1, r).select(1, s).slice(1, p0, p1);  // [C, p1 - p0, Q]
-              target.copy_from(ops::add(target, block.select(1, r).select(1, s)));
+              target.add_from(block.select(1, r).select(1, s));
             }
           }
         }
@@ -240,7 +240,7 @@ Tensor conv2d_backward_data(const Tensor& dy, const Tensor& w, const ConvGeometr
     for (std::int64_t s = 0; s < g.S; ++s) {
       Tensor target = targets.select(2, r).select(2, s);                          // [N, C, P, Q] view of dxp
       const Tensor source = fields.select(1, r).select(1, s).permute({1, 0, 2, 3});  // [N, C, P, Q]
-      target.copy_from(ops::add(target, source));
+      target.add_from(source);
     }
   }
   return unpadded(dxp, g);

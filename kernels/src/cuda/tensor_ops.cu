@@ -230,6 +230,25 @@ void strided_copy(const Tensor& dst, const Tensor& src_in) {
   AISYS_CUDA_LAUNCH_CHECK();
 }
 
+void add_into(const Tensor& dst, const Tensor& src_in) {
+  const Tensor src = src_in.shape() == dst.shape() ? src_in : src_in.broadcast_to(dst.shape());
+  set_device(dst);
+  const long long n = dst.numel();
+  if (n == 0) return;
+  // Each thread reads and writes one element of dst: out and a are the same view.
+  const Strided s = describe(dst.shape(), {&dst, &dst, &src});
+  if (dst.dtype() == DType::kFloat32) {
+    auto* d = static_cast<float*>(dst.storage()->data());
+    elementwise_kernel<float><<<blocks_for(n), kThreads>>>(d, d, static_cast<const float*>(src.storage()->data()), s, n,
+                                                           Elementwise::kAdd, 0.0, 3);
+  } else {
+    auto* d = static_cast<double*>(dst.storage()->data());
+    elementwise_kernel<double><<<blocks_for(n), kThreads>>>(d, d, static_cast<const double*>(src.storage()->data()), s, n,
+                                                            Elementwise::kAdd, 0.0, 3);
+  }
+  AISYS_CUDA_LAUNCH_CHECK();
+}
+
 Tensor binary(Elementwise op, const Tensor& a, const Tensor& b, const Shape& shape) {
   set_device(a);
   Tensor out = Tensor::uninitialized(shape, a.dtype(), a.device());

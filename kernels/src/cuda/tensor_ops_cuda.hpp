@@ -18,6 +18,8 @@ enum class Elementwise : int {
 
 // dst (any strides) = src broadcast to dst's shape, converting the dtype; both on one device.
 void strided_copy(const Tensor& dst, const Tensor& src);
+// dst (any strides, no broadcast dimension) += src broadcast to dst's shape; one dtype, one device.
+void add_into(const Tensor& dst, const Tensor& src);
 // A binary op on a and b broadcast to `shape`.
 Tensor binary(Elementwise op, const Tensor& a, const Tensor& b, const Shape& shape);
 // a where cond != 0 else b, all broadcast to `shape` (cond any dtype).

@@ -67,6 +67,28 @@ TEST_F(TensorCuda, CopiesAcrossDevicesAndDtypes) {
   EXPECT_EQ(x.to_vector(), shifted.to_vector());
 }
 
+// add_from on the device: into a strided view, from a broadcast source, from a view overlapping
+// the target (the kernel's threads must not read what others wrote), float32 and float64; a
+// source on another device is refused.
+TEST_F(TensorCuda, AddFromMatchesCpu) {
+  for (const DType dtype : {DType::kFloat32, DType::kFloat64}) {
+    const Tensor h = Tensor::uniform({64, 129}, -1, 1, seed() + 30, dtype);
+    const Tensor row = Tensor::uniform({64}, -1, 1, seed() + 31, dtype);
+    const Tensor d = h.to(Device::cuda());
+    Tensor(d.slice(1, 1, 129, 2)).add_from(row.to(Device::cuda()));
+    Tensor(h.slice(1, 1, 129, 2)).add_from(row);
+    expect_same(d, h, 1e-12, "add_from into a column-strided view, a broadcast row");
+    Tensor(d.slice(0, 1, 64)).add_from(d.slice(0, 0, 63));
+    Tensor(h.slice(0, 1, 64)).add_from(h.slice(0, 0, 63));
+    expect_same(d, h, 1e-12, "x[1:] += x[:-1]");
+    Tensor(d.t()).add_from(d.t().contiguous());  // d += d through its transpose
+    Tensor(h.t()).add_from(h.t().contiguous());
+    expect_same(d, h, 1e-12, "a transposed target");
+  }
+  Tensor d = Tensor::zeros({3}, DType::kFloat32, Device::cuda());
+  EXPECT_THROW(d.add_from(Tensor::zeros({3})), InvalidArgument);
+}
+
 TEST_F(TensorCuda, ElementwiseMatchesCpu) {
   std::uint64_t s = seed() + 1;
   const Tensor a = Tensor::uniform({6, 5}, 0.5, 2, s++), b = Tensor::uniform({5}, 0.5, 2, s++);

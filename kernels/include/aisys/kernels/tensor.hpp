@@ -133,6 +133,11 @@ class Tensor {
   // Copies src's values into this tensor (same shape, or src broadcastable to it; any dtypes; a
   // source overlapping this tensor, a view of the same storage, is read whole before any write).
   void copy_from(const Tensor& src);
+  // Adds src's values into this tensor in place (this += src; same dtype and device, src
+  // broadcastable to this shape; a source overlapping this tensor is read whole first). One pass
+  // over both, where copy_from(ops::add(*this, src)) makes three. This tensor must not be a
+  // broadcast view (a stride-0 dimension of size > 1 would add into one element several times).
+  void add_from(const Tensor& src);
   void fill(double value);
 
   // Element access (CPU tensors). data<T>() needs the matching dtype and points at offset().
